@@ -1,0 +1,39 @@
+# Two entry points, both doing all their own set-up on a fresh machine:
+#   make run   - build the index of the bundled corpus if missing, then answer a sample question
+#   make test  - install everything and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+INDEX  ?= .policyqa/index
+QUESTION ?= セールスパートナーを活用しているクラスターは？
+
+.PHONY: run test system-deps corpus
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	# the machine's old pip fails to build some sdists; upgrade first
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Debian packages the tests use: Chromium prints HTML to PDF (a second PDF producer)
+# and drives the app; poppler renders pages; IPA fonts give Chromium Japanese glyphs.
+system-deps:
+	@if command -v chromium >/dev/null && command -v pdftoppm >/dev/null && fc-list 2>/dev/null | grep -qi ipagothic; then \
+	  true; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium poppler-utils fonts-ipafont-gothic >/dev/null; \
+	else \
+	  echo "note: not root; install chromium poppler-utils fonts-ipafont-gothic yourself, or the tests that need them skip"; \
+	fi
+
+run: $(STAMP)
+	POLICYQA_INDEX=$(INDEX) $(BIN)/policyqa demo "$(QUESTION)"
+
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest
+
+# Re-render corpus/*.pdf from ../shared/seeds (the PDFs are committed; this is for changing them).
+corpus: $(STAMP)
+	$(BIN)/python corpus/build_corpus.py

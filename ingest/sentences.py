@@ -1,0 +1,95 @@
+"""Sentence segmentation for Japanese (and the odd English) text.
+
+spaCy's Japanese language class tokenises with SudachiPy; a rule-based
+sentencizer then cuts after sentence-final punctuation. Sudachi refuses inputs
+over about 49 KB, so long texts are cut at line or sentence ends first.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+# Sudachi's hard limit is 49,149 bytes; stay well under it.
+MAX_SUDACHI_BYTES = 40_000
+
+SENTENCE_END = ["。", "！", "？", "!", "?", "．"]
+
+
+@lru_cache(maxsize=1)
+def _nlp():
+    import spacy
+
+    nlp = spacy.blank("ja")
+    nlp.add_pipe("sentencizer", config={"punct_chars": SENTENCE_END})
+    return nlp
+
+
+def _pieces(text: str) -> Iterator[tuple[int, str]]:
+    """Yield (offset, piece) with every piece under Sudachi's byte limit.
+
+    Lines are natural cut points (a line break inside a block is a list or table
+    structure); a single line that is still too long is cut after 。 or, failing
+    that, at a character boundary.
+    """
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        if len(line.encode("utf-8")) <= MAX_SUDACHI_BYTES:
+            yield offset, line
+        else:
+            yield from ((offset + o, p) for o, p in _cut_long(line))
+        offset += len(line)
+
+
+def _cut_long(line: str) -> Iterator[tuple[int, str]]:
+    start = 0
+    while start < len(line):
+        end = start
+        budget = MAX_SUDACHI_BYTES
+        # Grow the piece sentence by sentence while it fits.
+        for m in re.finditer(r"[^。！？]*[。！？]?", line[start:]):
+            size = len(m.group().encode("utf-8"))
+            if not m.group() or size > budget:
+                break
+            budget -= size
+            end = start + m.end()
+        if end == start:  # one enormous sentence: cut by characters
+            end = start + MAX_SUDACHI_BYTES // 4
+        yield start, line[start:end]
+        start = end
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans (start, end) of the sentences of ``text``, in order.
+
+    Spans cover the text without gaps except for whitespace between sentences.
+    Line breaks always end a sentence.
+    """
+    return next(iter(split_many([text])))
+
+
+def split_many(texts: Iterable[str]) -> Iterator[list[tuple[int, int]]]:
+    """Sentence spans for many texts, batching them through spaCy."""
+    nlp = _nlp()
+    texts = list(texts)
+    jobs: list[tuple[int, int, str]] = []  # (text index, offset, piece)
+    for i, text in enumerate(texts):
+        for offset, piece in _pieces(text):
+            if piece.strip():
+                jobs.append((i, offset, piece))
+    spans: list[list[tuple[int, int]]] = [[] for _ in texts]
+    for (i, offset, piece), doc in zip(jobs, nlp.pipe(p for _, _, p in jobs)):
+        for sent in doc.sents:
+            s, e = _strip(piece, sent.start_char, sent.end_char)
+            if e > s:
+                spans[i].append((offset + s, offset + e))
+    return iter(spans)
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

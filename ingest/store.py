@@ -1,0 +1,150 @@
+"""The index directory's record of what was ingested: documents, their clean
+text and their chunks, in one SQLite file.
+
+SQLite gives us the guarantee the ingest needs for free: a document is
+replaced inside one transaction, so an interrupted run leaves either the old
+version of a document or the new one, never half of either. The vector and
+keyword indexes follow this store, keyed by the same chunk ids.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .records import BBox, Chunk, ParsedDocument
+
+STORE_FILE = "chunks.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id      TEXT PRIMARY KEY,
+    path        TEXT NOT NULL,
+    sha256      TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    pages       INTEGER NOT NULL,
+    warnings    TEXT NOT NULL,      -- JSON list of strings
+    text        TEXT NOT NULL,      -- the clean text chunk offsets point into
+    ingested_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id    TEXT PRIMARY KEY,
+    doc_id      TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ord         INTEGER NOT NULL,
+    page        INTEGER NOT NULL,
+    page_end    INTEGER NOT NULL,
+    section     TEXT NOT NULL,      -- JSON list, outermost heading first
+    text        TEXT NOT NULL,
+    context     TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    line_boxes  TEXT NOT NULL,      -- JSON list of [page, x0, top, x1, bottom]
+    char_start  INTEGER NOT NULL,
+    char_end    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    doc_id: str
+    path: str
+    sha256: str
+    title: str
+    pages: int
+    warnings: list[str]
+    chunks: int
+
+
+class ChunkStore:
+    def __init__(self, index_dir: str | Path):
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.index_dir / STORE_FILE
+        self._db = sqlite3.connect(self.path)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "ChunkStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------
+
+    def replace_document(self, doc: ParsedDocument, text: str, chunks: list[Chunk]) -> None:
+        """Put a document and its chunks in place of any earlier version, atomically."""
+        with self._db:  # one transaction: commit on success, roll back on any error
+            self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
+            self._db.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc.doc_id, doc.path, doc.sha256, doc.title, len(doc.pages),
+                 json.dumps(doc.warnings, ensure_ascii=False), text, time.time()),
+            )
+            self._db.executemany(
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_chunk_row(i, c) for i, c in enumerate(chunks)],
+            )
+
+    def delete_document(self, doc_id: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+
+    # -- reading -------------------------------------------------------------
+
+    def sha256_of(self, doc_id: str) -> str | None:
+        row = self._db.execute("SELECT sha256 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._db.execute(
+            "SELECT d.doc_id, d.path, d.sha256, d.title, d.pages, d.warnings, COUNT(c.chunk_id) "
+            "FROM documents d LEFT JOIN chunks c USING (doc_id) GROUP BY d.doc_id ORDER BY d.doc_id"
+        ).fetchall()
+        return [DocumentRecord(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6]) for r in rows]
+
+    def document_text(self, doc_id: str) -> str:
+        row = self._db.execute("SELECT text FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return row[0]
+
+    def chunks(self, doc_id: str | None = None) -> Iterator[Chunk]:
+        sql = "SELECT c.*, d.title FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+        args: tuple = ()
+        if doc_id is not None:
+            sql += " WHERE c.doc_id = ?"
+            args = (doc_id,)
+        with closing(self._db.execute(sql + " ORDER BY c.doc_id, c.ord", args)) as cur:
+            for row in cur:
+                yield _row_chunk(row)
+
+    def count_chunks(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+
+def _chunk_row(ordinal: int, c: Chunk) -> tuple:
+    boxes = [[p, *box.as_list()] for p, box in c.line_boxes]
+    return (c.chunk_id, c.doc_id, ordinal, c.page, c.page_end,
+            json.dumps(c.section, ensure_ascii=False), c.text, c.context, c.subject,
+            json.dumps(boxes), c.char_start, c.char_end)
+
+
+def _row_chunk(row: tuple) -> Chunk:
+    chunk_id, doc_id, _ord, page, page_end, section, text, context, subject, boxes, start, end, title = row
+    return Chunk(
+        chunk_id=chunk_id, doc_id=doc_id, title=title, page=page, page_end=page_end,
+        section=json.loads(section), text=text, context=context, subject=subject,
+        line_boxes=[(b[0], BBox(*b[1:])) for b in json.loads(boxes)],
+        char_start=start, char_end=end,
+    )

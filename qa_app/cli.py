@@ -1,0 +1,95 @@
+"""The `policyqa` command: one front door to ingest, inspection, search and the app."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_CORPUS = REPO_ROOT / "corpus"
+
+
+def default_index_dir() -> Path:
+    """``$POLICYQA_INDEX`` if set, else ``.policyqa/index`` under the current folder."""
+    return Path(os.environ.get("POLICYQA_INDEX", ".policyqa/index"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="policyqa", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="parse PDFs into chunks in the index (incremental, idempotent)")
+    p.add_argument("paths", nargs="*", type=Path, help=f"PDF files or folders (default: {BUNDLED_CORPUS})")
+    p.add_argument("--index", type=Path, default=None, help="index directory (default: $POLICYQA_INDEX or .policyqa/index)")
+    p.add_argument("--workers", type=int, default=None, help="parallel parser processes (default: up to 2)")
+    p.add_argument("--timings", action="store_true", help="print the time spent in each stage")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("chunks", help="print every chunk in the index")
+    p.add_argument("--index", type=Path, default=None)
+    p.add_argument("--doc", default=None, help="only this document (doc_id or its three-digit id)")
+    p.add_argument("--json", action="store_true", help="JSON Lines, one chunk per line")
+    p.set_defaults(func=cmd_chunks)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def cmd_ingest(args) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ingest.pipeline import find_pdfs, ingest
+
+    from .reports import ingest_summary, stage_timings
+
+    console = Console(stderr=True)
+    paths = args.paths or [BUNDLED_CORPUS]
+    index_dir = args.index or default_index_dir()
+    total = len(find_pdfs(paths))
+    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True) as progress:
+        task = progress.add_task("", total=total)
+
+        def on_file(result) -> None:
+            progress.update(task, advance=1, description=f"{result.doc_id}: {result.status}")
+
+        report = ingest(paths, index_dir, workers=args.workers, on_file=on_file)
+    console.print(ingest_summary(report, index_dir))
+    if args.timings:
+        console.print(stage_timings(report))
+    return 1 if report.failed else 0
+
+
+def cmd_chunks(args) -> int:
+    from ingest.store import ChunkStore
+
+    index_dir = args.index or default_index_dir()
+    if not (index_dir / "chunks.sqlite").exists():
+        print(f"policyqa: no index at {index_dir}; run `policyqa ingest` first", file=sys.stderr)
+        return 2
+    out = sys.stdout
+    with ChunkStore(index_dir) as store:
+        for c in store.chunks():
+            if args.doc and not (c.doc_id == args.doc or c.doc_id.startswith(args.doc + "_")):
+                continue
+            record = {
+                "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title,
+                "page": c.page, "page_end": c.page_end, "section": c.section_path,
+                "subject": c.subject, "context": c.context, "text": c.text,
+                "bbox": [[p, *b.as_list()] for p, b in c.line_boxes],
+                "char_start": c.char_start, "char_end": c.char_end,
+            }
+            if args.json:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                out.write(f"[{c.chunk_id}] {c.doc_id} p.{c.page} {c.section_path}\n{c.text}\n\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
