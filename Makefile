@@ -29,7 +29,8 @@ system-deps:
 	fi
 
 run: $(STAMP)
-	POLICYQA_INDEX=$(INDEX) $(BIN)/policyqa demo "$(QUESTION)"
+	$(BIN)/policyqa ingest --index $(INDEX)
+	$(BIN)/policyqa search --index $(INDEX) -k 3 "$(QUESTION)"
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest

@@ -14,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from .normalise import is_cjk
 from .records import BBox, Block, Chunk, ParsedDocument
 from .sentences import split_many
 
@@ -31,6 +32,8 @@ class ChunkerConfig:
 _TOPIC = re.compile(r"^(?:[・●○◎■□◆◇▪\-–]\s*)?(?P<topic>[^、。,「」『』\n]{2,40}?)(?:では|においては|において)[、,]")
 # Topics that refer back rather than name something: 「この地域では」「多くの地域では」.
 _ANAPHORIC = re.compile(r"^(?:この|その|あの|これら|それら|本|当|同|各|多くの|一部の|一方|他方|さらに|また|特に|なお|現在|今後|近年|最近)")
+# Topics that end in a formal noun set a scene, not a subject: 「販路開拓と言う面では」「この場合では」.
+_FORMAL = re.compile(r"(?:面|点|際|場合|中|上|うち|ため|結果|意味|観点|段階|時点|時期|ところ|もの|こと|方法|形|下)$")
 
 
 def find_subject(sentence: str) -> str:
@@ -39,7 +42,7 @@ def find_subject(sentence: str) -> str:
     if not m:
         return ""
     topic = m.group("topic").strip()
-    if len(topic) < 3 or _ANAPHORIC.match(topic) or re.search(r"\d+年", topic):
+    if len(topic) < 3 or _ANAPHORIC.match(topic) or _FORMAL.search(topic) or re.search(r"\d+年", topic):
         return ""
     return topic
 
@@ -54,19 +57,65 @@ class _Unit:
     is_table: bool = False
 
 
-def document_text(doc: ParsedDocument) -> tuple[str, list[tuple[Block, int]]]:
-    """The document's clean text (blocks joined by newlines) and where each block starts."""
+_SENTENCE_FINAL = tuple("。．.！!？?:：」』)）")
+
+
+def _continues(prev: Block, block: Block) -> bool:
+    """Does ``block`` carry on the sentence ``prev`` left unfinished at a page turn?"""
+    return (prev.kind == block.kind == "paragraph" and block.page == prev.page + 1
+            and not prev.text.rstrip().endswith(_SENTENCE_FINAL))
+
+
+def _joiner(left: str, right: str) -> str:
+    """Nothing between Japanese characters, a space between words of other scripts."""
+    if not left or not right or is_cjk(left[-1]) or is_cjk(right[0]):
+        return ""
+    return " "
+
+
+@dataclass
+class _Paragraph:
+    """Blocks that read as one paragraph, with where each starts in the document text."""
+    blocks: list[tuple[Block, int]]
+
+    @property
+    def kind(self) -> str:
+        return self.blocks[0][0].kind
+
+    @property
+    def start(self) -> int:
+        return self.blocks[0][1]
+
+    @property
+    def end(self) -> int:
+        block, offset = self.blocks[-1]
+        return offset + len(block.text)
+
+
+def document_text(doc: ParsedDocument) -> tuple[str, list[_Paragraph]]:
+    """The document's clean text and its paragraphs in reading order.
+
+    Blocks are joined by newlines, except that a paragraph cut by a page turn
+    mid-sentence is joined back without one, so 「す」+「ぐに」 reads 「すぐに」.
+    """
     parts: list[str] = []
-    placed: list[tuple[Block, int]] = []
+    paragraphs: list[_Paragraph] = []
     offset = 0
+    prev: Block | None = None
     for page in doc.pages:
         for block in page.blocks:
             if not block.text.strip():
                 continue
-            placed.append((block, offset))
-            parts.append(block.text)
-            offset += len(block.text) + len(BLOCK_SEPARATOR)
-    return BLOCK_SEPARATOR.join(parts), placed
+            if prev is not None and _continues(prev, block):
+                sep = _joiner(prev.text, block.text)
+                paragraphs[-1].blocks.append((block, offset + len(sep)))
+            else:
+                sep = BLOCK_SEPARATOR if parts else ""
+                paragraphs.append(_Paragraph([(block, offset + len(sep))]))
+            parts += [sep, block.text]
+            offset += len(sep) + len(block.text)
+            prev = block
+    return "".join(parts), paragraphs
 
 
 def _line_spans(block: Block) -> list[tuple[int, int, BBox]]:
@@ -90,33 +139,41 @@ def _line_spans(block: Block) -> list[tuple[int, int, BBox]]:
     return spans
 
 
-def _boxes_for(block: Block, spans, start: int, end: int) -> list[tuple[int, BBox]]:
-    boxes = [(block.page, box) for s, e, box in spans if s < end and e > start]
-    return boxes or [(block.page, block.bbox)]
+def _boxes_for(para: _Paragraph, line_spans, start: int, end: int) -> list[tuple[int, BBox]]:
+    """The boxes of the lines a span of the document text touches."""
+    boxes = []
+    for (block, offset), spans in zip(para.blocks, line_spans):
+        if offset >= end or offset + len(block.text) <= start:
+            continue
+        found = [(block.page, box) for s, e, box in spans if offset + s < end and offset + e > start]
+        boxes += found or [(block.page, block.bbox)]
+    return boxes
 
 
 def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig()) -> tuple[str, list[Chunk]]:
     """Return the document's clean text and its chunks, in reading order."""
-    text, placed = document_text(doc)
-    body = [(b, off) for b, off in placed if b.kind == "paragraph"]
-    sentence_spans = dict(zip((id(b) for b, _ in body), split_many(b.text for b, _ in body)))
+    text, paragraphs = document_text(doc)
+    body = [p for p in paragraphs if p.kind == "paragraph"]
+    sentence_spans = dict(zip(map(id, body), split_many(text[p.start:p.end] for p in body)))
 
     builder = _ChunkBuilder(doc, text, config)
-    for block, offset in placed:
-        if block.kind == "heading":
-            builder.heading(block)
-        elif block.kind == "table":
+    for para in paragraphs:
+        first = para.blocks[0][0]
+        if para.kind == "heading":
+            builder.heading(first)
+        elif para.kind == "table":
             builder.flush()
-            builder.add(_Unit(offset, offset + len(block.text), block.page,
-                              [(block.page, block.bbox)], is_table=True), "")
+            builder.add(_Unit(para.start, para.end, first.page, [(first.page, first.bbox)], is_table=True), "")
             builder.flush()
         else:
-            spans = _line_spans(block)
-            for i, (s, e) in enumerate(sentence_spans[id(block)]):
-                subject = find_subject(block.text[s:e])
+            line_spans = [_line_spans(block) for block, _ in para.blocks]
+            for i, (s, e) in enumerate(sentence_spans[id(para)]):
+                start, end = para.start + s, para.start + e
+                subject = find_subject(text[start:end])
                 if subject and i == 0:
                     builder.new_topic()
-                builder.add(_Unit(offset + s, offset + e, block.page, _boxes_for(block, spans, s, e)), subject)
+                boxes = _boxes_for(para, line_spans, start, end)
+                builder.add(_Unit(start, end, boxes[0][0], boxes), subject)
     builder.flush()
     return text, builder.chunks
 
@@ -137,8 +194,9 @@ class _ChunkBuilder:
     def heading(self, block: Block) -> None:
         self.flush()
         title = block.text.strip()
-        if title == self.doc.title.strip():
-            return  # the cover title is the document, not a section of it
+        squashed, doc_title = _squash(title), _squash(self.doc.title)
+        if squashed == doc_title or (block.page == 1 and squashed in doc_title):
+            return  # the cover title (or a line of it) is the document, not a section of it
         level = block.level or 1
         self.headings = [(lv, t) for lv, t in self.headings if lv < level] + [(level, title)]
         self.subject = ""
@@ -183,6 +241,10 @@ class _ChunkBuilder:
         ))
         self.units = []
         self.chunk_subject = ""
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
 
 
 def make_chunk_id(doc_id: str, start: int, passage: str) -> str:

@@ -34,6 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="JSON Lines, one chunk per line")
     p.set_defaults(func=cmd_chunks)
 
+    p = sub.add_parser("search", help="rank passages for a question (keyword leg only, for now)")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
+    p.add_argument("--index", type=Path, default=None)
+    p.add_argument("--doc", default=None, help="only this document (doc_id or its three-digit id)")
+    p.add_argument("--json", action="store_true", help='one JSON object: {"query", "passages": [...]}')
+    p.set_defaults(func=cmd_search)
+
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -42,7 +50,7 @@ def cmd_ingest(args) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ingest.pipeline import find_pdfs, ingest
+    from index.pipeline import find_pdfs, ingest
 
     from .reports import ingest_summary, stage_timings
 
@@ -60,13 +68,16 @@ def cmd_ingest(args) -> int:
 
         report = ingest(paths, index_dir, workers=args.workers, on_file=on_file)
     console.print(ingest_summary(report, index_dir))
+    # One unwrapped line per failure, whatever the terminal width, for logs and grep.
+    for r in report.failed:
+        console.print(f"[bold red]failed[/] {r.path}: {r.error}", soft_wrap=True, highlight=False)
     if args.timings:
         console.print(stage_timings(report))
     return 1 if report.failed else 0
 
 
 def cmd_chunks(args) -> int:
-    from ingest.store import ChunkStore
+    from index.store import ChunkStore
 
     index_dir = args.index or default_index_dir()
     if not (index_dir / "chunks.sqlite").exists():
@@ -75,7 +86,7 @@ def cmd_chunks(args) -> int:
     out = sys.stdout
     with ChunkStore(index_dir) as store:
         for c in store.chunks():
-            if args.doc and not (c.doc_id == args.doc or c.doc_id.startswith(args.doc + "_")):
+            if not _matches_doc(c.doc_id, args.doc):
                 continue
             record = {
                 "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title,
@@ -88,6 +99,36 @@ def cmd_chunks(args) -> int:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
                 out.write(f"[{c.chunk_id}] {c.doc_id} p.{c.page} {c.section_path}\n{c.text}\n\n")
+    return 0
+
+
+def _matches_doc(doc_id: str, wanted: str | None) -> bool:
+    return wanted is None or doc_id == wanted or doc_id.startswith(wanted + "_")
+
+
+def cmd_search(args) -> int:
+    from index.keyword import KeywordIndex
+    from index.store import ChunkStore
+
+    index_dir = args.index or default_index_dir()
+    if not (index_dir / "chunks.sqlite").exists():
+        print(f"policyqa: no index at {index_dir}; run `policyqa ingest` first", file=sys.stderr)
+        return 2
+    with ChunkStore(index_dir) as store:
+        chunks = [c for c in store.chunks() if _matches_doc(c.doc_id, args.doc)]
+    hits = KeywordIndex(chunks).search(args.query, k=args.k)
+    passages = [{"chunk_id": h.chunk.chunk_id, "doc_id": h.chunk.doc_id, "title": h.chunk.title,
+                 "page": h.chunk.page, "section": h.chunk.section_path, "subject": h.chunk.subject,
+                 "text": h.chunk.text, "score": round(h.score, 4)} for h in hits]
+    if args.json:
+        print(json.dumps({"query": args.query, "passages": passages}, ensure_ascii=False))
+        return 0
+    if not passages:
+        print("no passage matches the question's keywords")
+    for n, p in enumerate(passages, start=1):
+        about = f" — {p['subject']}" if p["subject"] else ""
+        print(f"[{n}] {p['title']} ({p['doc_id']}) p.{p['page']} · {p['section']}{about}")
+        print(f"    {p['text']}\n")
     return 0
 
 

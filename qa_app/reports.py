@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from ingest.pipeline import IngestReport
+from index.pipeline import IngestReport
 
 _STYLE = {"added": "green", "replaced": "cyan", "unchanged": "dim", "failed": "bold red"}
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .records import BBox, Chunk, ParsedDocument
+from ingest.records import BBox, Chunk, ParsedDocument
 
 STORE_FILE = "chunks.sqlite"
 

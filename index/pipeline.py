@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal
 
-from .chunker import ChunkerConfig, chunk_document
-from .parser import BadPdf, parse_pdf
-from .records import Chunk, ParsedDocument
+from ingest.chunker import ChunkerConfig, chunk_document
+from ingest.parser import BadPdf, parse_pdf
+from ingest.records import Chunk, ParsedDocument
 from .store import ChunkStore
 
 Status = Literal["added", "replaced", "unchanged", "failed"]

@@ -1,0 +1,204 @@
+"""`policyqa ingest` and `policyqa chunks` end to end, on the bundled corpus and on bad files.
+
+Everything here goes through the real parser, chunker and SQLite store; the
+command-line tests run the installed `policyqa` entry point in a subprocess.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index.pipeline import ingest
+from index.store import ChunkStore
+
+from .conftest import CORPUS, REPO, corpus_pdf
+
+
+# The installed console script, as a user runs it.
+POLICYQA = str(Path(sys.executable).with_name("policyqa"))
+
+
+def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([POLICYQA, *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def chunks_json(index_dir: Path) -> list[dict]:
+    out = run_cli("chunks", "--index", str(index_dir), "--json")
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+# -- the bundled corpus -------------------------------------------------------
+
+def test_corpus_ingests_five_documents_and_reingest_adds_nothing(corpus_index):
+    with ChunkStore(corpus_index) as store:
+        docs = store.documents()
+        before = store.count_chunks()
+    assert [d.doc_id[:3] for d in docs] == ["000", "001", "002", "003", "004"]
+    assert all(d.chunks > 0 and d.pages > 0 for d in docs)
+
+    report = ingest([CORPUS], corpus_index)
+    assert [r.status for r in report.results] == ["unchanged"] * 5
+    with ChunkStore(corpus_index) as store:
+        assert store.count_chunks() == before
+
+
+def test_chunks_json_shows_the_repairs(corpus_index):
+    chunks = chunks_json(corpus_index)
+    required = {"chunk_id", "doc_id", "title", "page", "section", "text", "bbox"}
+    assert all(required <= c.keys() for c in chunks)
+    assert len({c["chunk_id"] for c in chunks}) == len(chunks)
+    by_doc = lambda prefix: [c for c in chunks if c["doc_id"].startswith(prefix)]
+    everything = "\n".join(c["text"] + "\n" + c["section"] for c in chunks)
+
+    assert not re.search(r"[\uFF65-\uFF9F]", everything), "half-width katakana survived"
+    assert not re.search(r"[\uFF10-\uFF19\uFF0C]", everything), "full-width digits or commas survived"
+    assert "10,700社" in "".join(c["text"] for c in by_doc("003"))
+    assert "単独での研究開発" in "".join(c["text"] for c in by_doc("003"))
+    # Shadowed titles are drawn twice; nothing should read doubled.
+    for c in by_doc("001"):
+        for part in c["section"].split(" > "):
+            half = len(part) // 2
+            assert not (len(part) >= 4 and len(part) % 2 == 0 and part[:half] == part[half:]), part
+
+
+def test_sales_partner_passages_are_attributed_to_their_cluster(corpus_index):
+    chunks = [c for c in chunks_json(corpus_index) if c["doc_id"].startswith("004")]
+    partner = [c for c in chunks if "セールspartner" in c["text"]]
+    assert partner, "the sales-partner passage is missing from 004"
+    for c in partner:
+        assert c["subject"] == "TOHOKU ものづくりコリドー", (c["subject"], c["text"][:60])
+        assert "販路開拓支援活動" in c["section"]
+
+
+def test_caravan_table_keeps_its_cells(corpus_index):
+    chunks = [c for c in chunks_json(corpus_index) if c["doc_id"].startswith("004")]
+    tables = [c for c in chunks if c["text"].startswith("|") and "企業訪問回数" in c["text"]]
+    assert tables, "the キャラバン隊実績 table did not come out as a Markdown table"
+    rows = [[cell.strip() for cell in row.strip("|").split("|")] for row in tables[0]["text"].splitlines()]
+    header = next(r for r in rows if "企業訪問回数" in r)
+    col = header.index("企業訪問回数")
+    below = rows[rows.index(header) + 1:]
+    below = [r for r in below if not set("".join(r)) <= set("-: ")]
+    assert below[0][col] == "498"
+
+
+def test_chunk_boxes_lie_on_their_pages(corpus_index):
+    import pdfplumber
+
+    chunks = chunks_json(corpus_index)
+    sizes = {}
+    for c in chunks:
+        path = CORPUS / f"{c['doc_id']}.pdf"
+        if path not in sizes:
+            with pdfplumber.open(path) as pdf:
+                sizes[path] = [(p.width, p.height) for p in pdf.pages]
+        for page, x0, top, x1, bottom in c["bbox"]:
+            assert c["page"] <= page <= c["page_end"]
+            w, h = sizes[path][page - 1]
+            assert 0 <= x0 < x1 <= w + 1 and 0 <= top < bottom <= h + 1
+
+
+# -- bad input ----------------------------------------------------------------
+
+def make_bad_files(folder: Path) -> dict[str, str]:
+    """Write one file of each kind of bad input; return name → a word its error must contain."""
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    good = corpus_pdf("002").read_bytes()
+    (folder / "truncated.pdf").write_bytes(good[: len(good) // 3])
+    (folder / "empty.pdf").write_bytes(b"")
+    (folder / "notes.pdf").write_text("これはPDFではありません。\n", encoding="utf-8")
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(good)))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    with open(folder / "locked.pdf", "wb") as f:
+        writer.write(f)
+
+    # An image-only PDF: a scanned page, as far as any text extractor can tell.
+    from PIL import Image
+
+    img = folder / "scan.png"
+    Image.new("RGB", (200, 120), (200, 200, 200)).save(img)
+    c = canvas.Canvas(str(folder / "scanned.pdf"))
+    c.drawImage(str(img), 100, 500, width=300, height=180)
+    c.showPage()
+    c.save()
+    img.unlink()
+    return {"truncated.pdf": "", "empty.pdf": "empty", "notes.pdf": "not a pdf",
+            "locked.pdf": "encrypt", "scanned.pdf": "image"}
+
+
+def test_bad_files_are_reported_by_name_and_the_good_ones_ingested(corpus_copy, tmp_path):
+    expected = make_bad_files(corpus_copy)
+    index_dir = tmp_path / "index"
+    out = run_cli("ingest", str(corpus_copy), "--index", str(index_dir))
+    assert out.returncode == 1, out.stderr
+    report = out.stderr + out.stdout
+    for name, word in expected.items():
+        line = next((l for l in report.splitlines() if l.startswith("failed") and name in l), "")
+        assert "failed" in line, f"{name} not reported as failed:\n{report}"
+        assert word in line.lower(), f"{name}: reason should mention {word!r}: {line}"
+    with ChunkStore(index_dir) as store:
+        assert sorted(d.doc_id[:3] for d in store.documents()) == ["000", "002"]
+        assert store.count_chunks() > 0
+
+
+def test_changed_file_replaces_its_old_version_whole(corpus_copy, tmp_path):
+    index_dir = tmp_path / "index"
+    target = next(corpus_copy.glob("002_*.pdf"))
+    ingest([target], index_dir)
+    with ChunkStore(index_dir) as store:
+        old_ids = {c.chunk_id for c in store.chunks()}
+    shutil.copy(corpus_pdf("000"), target)  # same name, different content
+    report = ingest([target], index_dir)
+    assert [r.status for r in report.results] == ["replaced"]
+    with ChunkStore(index_dir) as store:
+        new = list(store.chunks())
+    assert new and not ({c.chunk_id for c in new} & old_ids)
+    assert all(c.doc_id == target.stem for c in new)
+
+
+def test_interrupted_ingest_never_leaves_half_a_document(tmp_path):
+    """Kill the ingest at several moments; every stored document must be whole."""
+    reference = tmp_path / "reference"
+    ingest([CORPUS], reference)
+    with ChunkStore(reference) as store:
+        complete = {d.doc_id: d.chunks for d in store.documents()}
+
+    index_dir = tmp_path / "index"
+    for delay in (1.0, 3.0, 6.0):
+        proc = subprocess.Popen([POLICYQA, "ingest", "--index", str(index_dir),
+                                 "--workers", "1"], cwd=REPO, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        with ChunkStore(index_dir) as store:
+            for d in store.documents():
+                assert d.chunks == complete[d.doc_id], f"{d.doc_id} half-written after kill at {delay}s"
+        assert sqlite3.connect(index_dir / "chunks.sqlite").execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    report = ingest([CORPUS], index_dir)
+    assert not report.failed
+    with ChunkStore(index_dir) as store:
+        assert {d.doc_id: d.chunks for d in store.documents()} == complete
+
+
+def test_chunks_without_an_index_says_so(tmp_path):
+    out = run_cli("chunks", "--index", str(tmp_path / "nowhere"), "--json")
+    assert out.returncode == 2 and "policyqa ingest" in out.stderr
