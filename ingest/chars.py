@@ -1,0 +1,129 @@
+"""Character-level cleanup before any layout: what is visible, what is drawn
+twice, what is ruby, and what is undecodable."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+Char = dict[str, Any]
+
+_CID = re.compile(r"^\(cid:\d+\)$")
+
+
+def is_garbage(text: str) -> bool:
+    """A glyph the font does not map to Unicode: (cid:NN), private use, U+FFFD, controls."""
+    if _CID.match(text):
+        return True
+    for ch in text:
+        o = ord(ch)
+        if 0xE000 <= o <= 0xF8FF or o == 0xFFFD or o >= 0xF0000 or (o < 0x20 and ch not in "\t\n"):
+            return True
+    return False
+
+
+def visible_chars(page: Any) -> list[Char]:
+    """Chars inside the page's crop box; Distiller files park furniture outside it."""
+    x0, top, x1, bottom = page.bbox
+    tol = 1.0
+    out = []
+    for c in page.chars:
+        if not c.get("text"):
+            continue
+        cx = (c["x0"] + c["x1"]) / 2
+        cy = (c["top"] + c["bottom"]) / 2
+        if x0 - tol <= cx <= x1 + tol and top - tol <= cy <= bottom + tol:
+            out.append(c)
+    return out
+
+
+def _is_blank(c: Char) -> bool:
+    return c["text"].isspace()
+
+
+def collapse_shadows(chars: list[Char]) -> list[Char]:
+    """Drop copies of a glyph redrawn at a small offset (drop shadows, fake bold).
+
+    Two copies count as one when the offset is under half the glyph's own width
+    and height: legitimately repeated letters ("ll", "ーー") sit a full advance apart.
+    The last drawn copy is kept because it is the one on top.
+    """
+    grid: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    dropped: set[int] = set()
+    cell = 4.0
+    for i in range(len(chars) - 1, -1, -1):
+        c = chars[i]
+        if _is_blank(c):
+            continue
+        gx, gy = int(c["x0"] // cell), int(c["top"] // cell)
+        w = max(c["x1"] - c["x0"], 0.1)
+        h = max(c["bottom"] - c["top"], 0.1)
+        dup = False
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for j in grid.get((c["text"], gx + dx, gy + dy), ()):
+                    o = chars[j]
+                    if (abs(o["x0"] - c["x0"]) < 0.5 * min(w, o["x1"] - o["x0"] + 0.1)
+                            and abs(o["top"] - c["top"]) < 0.5 * min(h, o["bottom"] - o["top"] + 0.1)
+                            and abs(o["size"] - c["size"]) <= 0.2 * c["size"] + 0.1):
+                        dup = True
+                        break
+                if dup:
+                    break
+            if dup:
+                break
+        if dup:
+            dropped.add(i)
+        else:
+            grid[(c["text"], gx, gy)].append(i)
+    return [c for i, c in enumerate(chars) if i not in dropped]
+
+
+def drop_ruby(chars: list[Char]) -> list[Char]:
+    """Drop furigana: glyphs well under the size of the characters right beneath them.
+
+    Ruby sits in the gap above its base; superscripts and footnote marks sit beside
+    a word with nothing big directly under them, so they survive.
+    """
+    big = [c for c in chars if not _is_blank(c)]
+    if not big:
+        return chars
+    cell = 20.0
+    grid: dict[tuple[int, int], list[Char]] = defaultdict(list)
+    for c in big:
+        for gx in range(int(c["x0"] // cell), int(c["x1"] // cell) + 1):
+            grid[(gx, int(c["top"] // cell))].append(c)
+    keep = []
+    for c in chars:
+        s = c["size"]
+        ruby = False
+        if c.get("upright", True) and not _is_blank(c):
+            cx = (c["x0"] + c["x1"]) / 2
+            lo, hi = c["bottom"] - 0.5 * s, c["bottom"] + 0.9 * s
+            for gy in range(int(lo // cell), int(hi // cell) + 1):
+                for b in grid.get((int(cx // cell), gy), ()):
+                    if (b["size"] >= 1.6 * s and lo <= b["top"] <= hi
+                            and b["x0"] - 0.6 * b["size"] <= cx <= b["x1"] + 0.6 * b["size"]):
+                        ruby = True
+                        break
+                if ruby:
+                    break
+        if not ruby:
+            keep.append(c)
+    return keep
+
+
+def garbage_ratio(chars: list[Char]) -> float:
+    ink = [c for c in chars if not _is_blank(c)]
+    if not ink:
+        return 0.0
+    return sum(1 for c in ink if is_garbage(c["text"])) / len(ink)
+
+
+_BOLD = re.compile(r"bold|heavy|black|semibold|demi|W[6-9]\b|W[6-9]$|-W[6-9]|Ｗ[６-９]|[Ｗ][5-9]", re.I)
+
+
+def is_bold(fontname: str) -> bool:
+    name = fontname.split("+", 1)[-1]
+    return bool(_BOLD.search(name))

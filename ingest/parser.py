@@ -1,0 +1,259 @@
+"""Public entry point: a PDF file to a ParsedDocument, or BadPdf.
+
+Whole-file failures raise BadPdf with a short reason; anything that goes
+wrong on one page is recorded on that page and the rest of the file still parses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+from .chars import collapse_shadows, drop_ruby, garbage_ratio, is_garbage, visible_chars
+from .furniture import find_furniture
+from .layout import Item, build_runs, group_blocks, group_columns, leaf_lines, reading_order, split_orientation
+from .normalise import normalise
+from .timing import Stopwatch, stage
+from .records import Block, Page, ParsedDocument
+from .tables import find_tables
+
+MAX_CHARS_PER_PAGE = 150_000   # beyond this a page is a drawing made of glyphs, not text
+TIME_BUDGET_S = 120.0          # per file; the rest of a pathological file is skipped, not hung on
+GARBLED_SHARE = 0.5
+
+
+class BadPdf(Exception):
+    """The file cannot be read at all; `reason` says why in a few words."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _open(path: Path) -> Any:
+    try:
+        return pdfplumber.open(path)
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        raise BadPdf("encrypted PDF: a password is needed") from None
+    except Exception as e:  # pdfminer raises a zoo of types on broken files
+        # pdfplumber wraps pdfminer's errors: look at what is inside
+        inner = [e, e.__cause__, e.__context__, *[a for a in e.args if isinstance(a, BaseException)]]
+        if any(isinstance(x, (PDFPasswordIncorrect, PDFEncryptionError)) for x in inner) or \
+                "password" in str(e).lower() or "encrypt" in repr(e.args).lower():
+            raise BadPdf("encrypted PDF: a password is needed") from None
+        raise BadPdf(f"corrupt PDF: cannot be opened ({type(e).__name__})") from None
+
+
+def _obstacles(page: Any, items: list[Item]) -> list[tuple[float, float, float, float]]:
+    """Figures and bars wide enough to interrupt columns; frames holding text are not."""
+    x0, top, x1, bottom = page.bbox
+    w, h = x1 - x0, bottom - top
+    out = []
+    try:
+        graphics = list(page.images) + list(page.rects)
+    except Exception:
+        return []
+    sizes = sorted(i.size for i in items) or [10.0]
+    bar = 3 * sizes[len(sizes) // 2]
+    for g in graphics:
+        gw, gh = g["x1"] - g["x0"], g["bottom"] - g["top"]
+        if gw < 0.3 * w or gh > 0.4 * h:
+            continue
+        # a caption bar is a separator even with its caption inside; a taller frame may box columns
+        if gh > bar and any(g["x0"] <= (i.x0 + i.x1) / 2 <= g["x1"] and g["top"] <= (i.top + i.bottom) / 2 <= g["bottom"]
+               for i in items):
+            continue
+        out.append((g["x0"], g["top"], g["x1"], g["bottom"]))
+    return out
+
+
+def _page_items(page: Any) -> tuple[list[Item], str, list[str], float]:
+    """One page to unordered items; returns (items, status, warnings, body size)."""
+    warnings: list[str] = []
+    try:
+        with stage("extract"):  # pdfminer interprets the page lazily, on first access
+            raw = visible_chars(page)
+            has_images = bool(page.images)
+    except Exception as e:
+        return [], "empty", [f"page could not be read ({type(e).__name__})"], 0.0
+    if len(raw) > MAX_CHARS_PER_PAGE:
+        return [], "empty", [f"page skipped: {len(raw)} glyphs is more than a text page holds"], 0.0
+    ink = [c for c in raw if not c["text"].isspace()]
+    if not ink:
+        if has_images:
+            return [], "image_only", ["no text layer: the page is an image (needs OCR)"], 0.0
+        return [], "empty", ["page has no text"], 0.0
+    status = "ok"
+    ratio = garbage_ratio(raw)
+    if ratio >= GARBLED_SHARE:
+        status = "garbled"
+        warnings.append(f"text is garbled: {ratio:.0%} of glyphs have no Unicode mapping (cid/private-use)")
+    elif ratio > 0.05:
+        warnings.append(f"{ratio:.0%} of glyphs have no Unicode mapping and were dropped")
+    chars = [c for c in raw if not is_garbage(c["text"])]
+    chars = drop_ruby(collapse_shadows(chars))
+    with stage("tables"):
+        tables, chars = find_tables(page, chars)
+    horiz, vert = split_orientation(chars)
+    items: list[Item] = build_runs(horiz, vertical=False, max_gap=0.6)
+    items += group_columns(build_runs(vert, vertical=True, max_gap=0.6))
+    items += tables
+    body = Counter(round(c["size"] * 2) / 2 for c in chars if not c["text"].isspace()).most_common(1)
+    if status == "garbled":
+        items = []
+    page._policyqa_obstacles = _obstacles(page, items)
+    return items, status, warnings, body[0][0] if body else 0.0
+
+
+_BAD_TITLE = re.compile(r"^(microsoft\s+\w+\s*-|untitled|無題|powerpoint|スライド\s*\d|document\d*$)|\.(docx?|pptx?|xlsx?|pdf|txt|indd|ai|html?|jtd)$", re.I)
+
+
+def _title(meta: dict[str, Any], blocks: list[Block]) -> str:
+    t = meta.get("Title")
+    if isinstance(t, bytes):
+        t = t.decode("utf-8", "ignore")
+    if isinstance(t, str):
+        t = normalise(t)
+        if len(t) >= 2 and not _BAD_TITLE.search(t) and not any(is_garbage(ch) for ch in t):
+            return t
+    cands = [b for b in blocks if b.kind != "table" and b.text]
+    if not cands:
+        return ""
+    top = max(b.size for b in cands)
+    for b in cands:
+        if b.size == top:
+            return (b.text if b.kind == "heading" or len(b.lines) == 1 else b.lines[0].text)[:200]
+    return ""
+
+
+def _mark_headings(pages: list[Page], body: float) -> None:
+    """Headings: clearly bigger than body text, or bold and short; level by size rank."""
+    heads: list[Block] = []
+    for p in pages:
+        for b in p.blocks:
+            if b.kind == "table" or not b.text:
+                continue
+            short = len(b.text) <= 80 and len(b.lines) <= 3
+            bigger = b.size >= 1.15 * body
+            bold = getattr(b, "_bold", False) and len(b.text) <= 40 and not b.text.endswith("。") and b.size >= 0.95 * body
+            if short and (bigger or bold) and not b.vertical:
+                b.kind = "heading"
+                heads.append(b)
+    sizes = sorted({round(b.size * 2) / 2 for b in heads}, reverse=True)
+    # bold body-size headings rank after every bigger size
+    for b in heads:
+        b.level = sizes.index(round(b.size * 2) / 2) + 1
+    for p in pages:
+        for b in p.blocks:
+            if hasattr(b, "_bold"):
+                del b._bold  # type: ignore[attr-defined]
+
+
+def parse_pdf(path: str | Path, time_budget: float = TIME_BUDGET_S) -> ParsedDocument:
+    """Parse one PDF into pages of blocks in reading order; raise BadPdf if it cannot be read."""
+    watch = Stopwatch()
+    started = time.perf_counter()
+    with watch.running():
+        doc = _parse(Path(path), time_budget)
+    doc.timings = dict(watch.seconds)
+    doc.timings["layout"] = time.perf_counter() - started - sum(watch.seconds.values())
+    return doc
+
+
+def _parse(path: Path, time_budget: float) -> ParsedDocument:
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise BadPdf(f"cannot read file ({e.strerror or type(e).__name__})") from None
+    if not data:
+        raise BadPdf("empty file (0 bytes)")
+    if b"%PDF-" not in data[:1024]:
+        raise BadPdf("not a PDF (no %PDF header)")
+    if b"%%EOF" not in data[-4096:]:
+        raise BadPdf("truncated PDF (no %%EOF at the end)")
+    doc = ParsedDocument(str(path), path.name[:-4] if path.name.lower().endswith(".pdf") else path.stem,
+                         hashlib.sha256(data).hexdigest())
+    t0 = time.monotonic()
+    pdf = _open(path)
+    try:
+        try:
+            plumber_pages = list(pdf.pages)
+            meta = dict(pdf.metadata or {})
+        except (PDFPasswordIncorrect, PDFEncryptionError):
+            raise BadPdf("encrypted PDF: a password is needed") from None
+        except BadPdf:
+            raise
+        except Exception as e:
+            raise BadPdf(f"corrupt PDF: page tree unreadable ({type(e).__name__})") from None
+        if not plumber_pages:
+            raise BadPdf("PDF has no pages")
+        all_items: list[list[Item]] = []
+        all_obstacles: list[list[tuple[float, float, float, float]]] = []
+        boxes: list[tuple[float, float, float, float]] = []
+        sizes: Counter[float] = Counter()
+        for i, pp in enumerate(plumber_pages, 1):
+            try:
+                w, h, box = float(pp.width), float(pp.height), tuple(float(v) for v in pp.bbox)
+            except Exception:
+                w = h = 0.0
+                box = (0.0, 0.0, 0.0, 0.0)
+            page = Page(i, w, h)
+            if time.monotonic() - t0 > time_budget:
+                items, status, warns, body = [], "empty", ["page skipped: file exceeded its parse time budget"], 0.0
+            else:
+                try:
+                    items, status, warns, body = _page_items(pp)
+                except Exception as e:  # one broken page must not sink the file
+                    items, status, warns, body = [], "empty", [f"page could not be parsed ({type(e).__name__})"], 0.0
+                finally:
+                    try:
+                        pp.flush_cache()
+                    except Exception:
+                        pass
+            page.status = status  # type: ignore[assignment]
+            page.warnings = warns
+            for it in items:
+                if it.kind != "table":
+                    sizes[round(it.size * 2) / 2] += len(it.chars)
+            doc.pages.append(page)
+            all_items.append(items)
+            all_obstacles.append(getattr(pp, "_policyqa_obstacles", []))
+            boxes.append(box)  # type: ignore[arg-type]
+        furniture = find_furniture(all_items, boxes)
+        body_size = sizes.most_common(1)[0][0] if sizes else 10.0
+        for page, items, drop, obstacles in zip(doc.pages, all_items, furniture, all_obstacles):
+            kept = [it for k, it in enumerate(items) if k not in drop]
+            if not kept:
+                continue
+            page_sizes = Counter()
+            for it in kept:
+                page_sizes[round(it.size * 2) / 2] += len(it.chars)
+            size = page_sizes.most_common(1)[0][0] or body_size
+            seq: list[Item] = []
+            for leaf in reading_order(kept, size, obstacles):
+                seq.extend(leaf_lines(leaf))
+            page.blocks = group_blocks(seq, page.number)
+        _mark_headings(doc.pages, body_size)
+        for page in doc.pages:
+            for wmsg in page.warnings:
+                doc.warnings.append(f"p.{page.number}: {wmsg}")
+        if not any(p.blocks for p in doc.pages):
+            if any(p.status == "image_only" for p in doc.pages):
+                raise BadPdf("no extractable text: image-only PDF (needs OCR)")
+            if any(p.status == "garbled" for p in doc.pages):
+                raise BadPdf("no extractable text: every page is garbled (fonts without Unicode mapping)")
+            raise BadPdf("no extractable text on any page")
+        doc.title = _title(meta, doc.pages[0].blocks if doc.pages else [])
+        return doc
+    finally:
+        try:
+            pdf.close()
+        except Exception:
+            pass

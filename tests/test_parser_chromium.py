@@ -1,0 +1,52 @@
+"""PDFs from a second producer: headless Chromium printing our own HTML."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import FIXTURES, all_text, chromium_pdf
+
+from ingest.parser import parse_pdf
+
+
+@pytest.fixture(scope="module")
+def doc(tmp_path_factory):
+    out = chromium_pdf(FIXTURES / "chromium_traits.html", tmp_path_factory.mktemp("chromium"))
+    return parse_pdf(out)
+
+
+def test_columns_read_in_order(doc):
+    text = all_text(doc)
+    assert "左段終了" in text and "右段終了" in text
+    assert text.index("左段終了") < text.index("右段の文章はここから始まります")
+    assert "左段の文章はさらに続き、産業クラスターの形成について詳しく述べます。" in text
+
+
+def test_nfkc_and_ruby(doc):
+    text = all_text(doc)
+    assert "クラスター参加企業数10,700社" in text
+    assert "漢字の読み方" in text      # furigana not interleaved
+    assert "かんじ" not in text
+    assert not any(0xFF65 <= ord(ch) <= 0xFF9F for ch in text)
+
+
+def test_vertical_block(doc):
+    assert any(b.vertical and b.text == "縦書きの見出しです" for p in doc.pages for b in p.blocks)
+
+
+def test_table(doc):
+    tables = [b for p in doc.pages for b in p.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    cells = tables[0].cells
+    assert cells[0] == ["項目", "件数", "備考"]
+    col = cells[0].index("件数")
+    assert [r[col] for r in cells[1:]] == ["498", "37"]
+    assert tables[0].text.splitlines()[1].startswith("| ---")
+    paras = [b.text for p in doc.pages for b in p.blocks if b.kind != "table"]
+    assert not any("企業訪問" in t for t in paras)
+
+
+def test_running_header_and_heading(doc):
+    assert len(doc.pages) == 3
+    assert "地域技術政策レポート" not in all_text(doc)
+    heads = [b for b in doc.pages[0].blocks if b.kind == "heading"]
+    assert heads and heads[0].text == "地域イノベーション調査" and heads[0].level == 1
