@@ -1,45 +1,91 @@
 """BM25 over Sudachi terms (bm25s), keyed by chunk id.
 
-A chunk is indexed with its context (section path and subject) in front of
-its text, so a passage that never names its cluster is still found by it.
+The terms of every chunk live in the chunk store, written in the same
+transaction as the chunk (so the two cannot disagree). The BM25 matrix is
+derived from them and cached on disk under the store's generation: a cache
+that does not match the store is never used, it is rebuilt (about a second for
+the bundled corpus).
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import bm25s
 import numpy as np
 
 from ingest.records import Chunk
 
+from .store import ChunkStore
 from .tokenise import terms
+
+CACHE_DIR = "bm25"
 
 
 def indexed_text(chunk: Chunk) -> str:
+    """What the indexes see: the context (section path, subject) in front of the passage,
+    so a passage that never names its cluster is still found by the cluster's name."""
     return f"{chunk.context}\n{chunk.text}" if chunk.context else chunk.text
 
 
-@dataclass
-class Hit:
-    chunk: Chunk
+@dataclass(frozen=True)
+class KeywordHit:
+    chunk_id: str
     score: float
 
 
 class KeywordIndex:
-    def __init__(self, chunks: list[Chunk]):
-        self.chunks = chunks
-        self._bm25 = bm25s.BM25()
-        corpus_terms = [terms(indexed_text(c)) for c in chunks]
-        vocab: dict[str, int] = {}
-        ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus_terms]
-        self._vocab = vocab
-        self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocab), show_progress=False)
+    def __init__(self, ids: list[str], bm25: bm25s.BM25):
+        self.ids = ids
+        self._row = {cid: i for i, cid in enumerate(ids)}
+        self._bm25 = bm25
 
-    def search(self, query: str, k: int = 10) -> list[Hit]:
-        known = [t for t in terms(query) if t in self._vocab]
-        if not known or not self.chunks:
+    @classmethod
+    def build(cls, ids: list[str], corpus_terms: list[list[str]]) -> "KeywordIndex":
+        bm25 = bm25s.BM25()
+        vocab: dict[str, int] = {"": 0}  # bm25s wants an empty token to pad with
+        token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus_terms]
+        bm25.index(bm25s.tokenization.Tokenized(ids=token_ids, vocab=vocab), show_progress=False,
+                   create_empty_token=False)
+        return cls(ids, bm25)
+
+    @classmethod
+    def load(cls, store: ChunkStore) -> "KeywordIndex":
+        """The index for the store as it is now: from the cache if current, else built and cached."""
+        root = store.index_dir / CACHE_DIR
+        target = root / store.generation()
+        if (target / "ids.json").exists():
+            ids = json.loads((target / "ids.json").read_text())
+            return cls(ids, bm25s.BM25.load(str(target)))
+        ids, corpus_terms = store.terms()
+        index = cls.build(ids, corpus_terms)
+        index._save(root, target)
+        return index
+
+    def _save(self, root: Path, target: Path) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".tmp-"))
+        self._bm25.save(str(tmp))
+        (tmp / "ids.json").write_text(json.dumps(self.ids))
+        try:
+            tmp.rename(target)  # atomic: a reader sees the whole cache or none
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)  # another process got there first
+        for old in root.iterdir():
+            if old != target and not old.name.startswith(".tmp-"):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def search(self, query: str, k: int = 10, allowed: set[str] | None = None) -> list[KeywordHit]:
+        query_terms = [t for t in terms(query) if t in self._bm25.vocab_dict]
+        if not query_terms or not self.ids:
             return []
-        scores = self._bm25.get_scores(known)
-        order = np.argsort(-scores)[:k]
-        return [Hit(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+        mask = None
+        if allowed is not None:
+            mask = np.fromiter((cid in allowed for cid in self.ids), dtype=np.float32, count=len(self.ids))
+        scores = self._bm25.get_scores(query_terms, weight_mask=mask)
+        top = np.argsort(-scores)[:k]
+        return [KeywordHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

@@ -1,9 +1,16 @@
-"""Ingest: PDF files in, documents and chunks in the index directory out.
+"""Ingest: PDF files in; chunks, vectors and keyword terms in the index directory out.
 
-Each file is parsed and chunked in a worker process (both cores busy), then
-written to the store in the main process, one transaction per document. A file
-whose content hash is already in the store is skipped; a changed file replaces
-its earlier version whole. A bad file is reported and skipped; the others go on.
+Each file is parsed, chunked and tokenised in a worker process (both cores
+busy); the main process embeds the chunks and writes them. A file whose content
+hash is already in the store is skipped; a changed file replaces its earlier
+version whole. A bad file is reported and skipped; the others go on.
+
+The chunk store (SQLite) is the record of what is indexed; its transaction per
+document is the commit point. Vectors for a document's new chunks go into
+Chroma *before* that commit and its stale ones come out *after* it, and readers
+only trust ids the store holds, so a kill at any moment leaves each document
+whole in every index: the old version or the new. Each run starts by
+reconciling Chroma with the store, which cleans up after such a kill.
 """
 
 from __future__ import annotations
@@ -19,7 +26,13 @@ from typing import Callable, Iterable, Literal
 from ingest.chunker import ChunkerConfig, chunk_document
 from ingest.parser import BadPdf, parse_pdf
 from ingest.records import Chunk, ParsedDocument
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from .embeddings import get_embedder
+from .keyword import KeywordIndex, indexed_text
 from .store import ChunkStore
+from .tokenise import terms
+from .vectors import VectorIndex
 
 Status = Literal["added", "replaced", "unchanged", "failed"]
 
@@ -40,6 +53,7 @@ class FileResult:
 class IngestReport:
     results: list[FileResult]
     seconds: float
+    timings: dict[str, float] = field(default_factory=dict)   # whole-run stages
 
     @property
     def failed(self) -> list[FileResult]:
@@ -77,6 +91,7 @@ class _Parsed:
     doc: ParsedDocument
     text: str
     chunks: list[Chunk]
+    terms: list[list[str]]
     timings: dict[str, float]
 
 
@@ -87,10 +102,12 @@ def parse_and_chunk(path: str, config: ChunkerConfig) -> _Parsed:
     t1 = time.perf_counter()
     text, chunks = chunk_document(doc, config)
     t2 = time.perf_counter()
-    timings = {"parse": t1 - t0, "chunk": t2 - t1}
+    chunk_terms = [terms(indexed_text(c)) for c in chunks]
+    t3 = time.perf_counter()
+    timings = {"parse": t1 - t0, "chunk": t2 - t1, "keyword_terms": t3 - t2}
     # The parser reports its own stages (extraction, normalisation, layout).
     timings.update({f"parse.{k}": v for k, v in doc.timings.items()})
-    return _Parsed(doc, text, chunks, timings)
+    return _Parsed(doc, text, chunks, chunk_terms, timings)
 
 
 ProgressHook = Callable[[FileResult], None]
@@ -103,11 +120,14 @@ def ingest(
     config: ChunkerConfig = ChunkerConfig(),
     workers: int | None = None,
     on_file: ProgressHook | None = None,
+    chroma_url: str | None = None,
+    embedder: BaseEmbedding | None = None,
 ) -> IngestReport:
     """Bring the index in line with the given PDFs. Never raises for a bad file."""
     started = time.perf_counter()
     files = find_pdfs(paths)
     results: list[FileResult] = []
+    vectors = VectorIndex(index_dir, embedder or get_embedder(), chroma_url)
 
     def done(result: FileResult) -> None:
         results.append(result)
@@ -115,6 +135,7 @@ def ingest(
             on_file(result)
 
     with ChunkStore(index_dir) as store:
+        reconcile(store, vectors)
         todo: list[tuple[Path, str, str]] = []   # (path, doc_id, sha256) to parse
         seen: dict[str, Path] = {}
         for path in files:
@@ -140,13 +161,39 @@ def ingest(
                 done(FileResult(str(path), doc_id, "failed", error=reason))
                 continue
             status: Status = "replaced" if store.sha256_of(doc_id) else "added"
+            old_ids = {c.chunk_id for c in store.chunks(doc_id)}
             t0 = time.perf_counter()
-            store.replace_document(outcome.doc, outcome.text, outcome.chunks)
-            outcome.timings["store"] = time.perf_counter() - t0
+            embeddings = vectors.embedder.get_text_embedding_batch([indexed_text(c) for c in outcome.chunks])
+            t1 = time.perf_counter()
+            vectors.add(outcome.chunks, embeddings)
+            store.replace_document(outcome.doc, outcome.text, outcome.chunks, outcome.terms)  # commit point
+            vectors.delete(sorted(old_ids - {c.chunk_id for c in outcome.chunks}))
+            outcome.timings["embed"] = t1 - t0
+            outcome.timings["index"] = time.perf_counter() - t1
             done(FileResult(str(path), doc_id, status, pages=len(outcome.doc.pages),
                             chunks=len(outcome.chunks), warnings=outcome.doc.warnings,
                             timings=outcome.timings))
-    return IngestReport(results, time.perf_counter() - started)
+        t0 = time.perf_counter()
+        KeywordIndex.load(store)  # rebuilds the BM25 cache when the store changed
+        bm25_seconds = time.perf_counter() - t0
+    return IngestReport(results, time.perf_counter() - started, {"bm25_build": bm25_seconds})
+
+
+def reconcile(store: ChunkStore, vectors: VectorIndex) -> tuple[int, int]:
+    """Make Chroma hold exactly the store's chunks: drop strays, embed the missing.
+
+    Strays are left by a run killed between its two Chroma writes; missing
+    vectors appear when an index moves to a new Chroma server or embedder.
+    Returns (removed, added).
+    """
+    live = store.chunk_ids()
+    present = vectors.all_ids()
+    stray = sorted(present - live)
+    vectors.delete(stray)
+    missing = sorted(live - present)
+    if missing:
+        vectors.add(list(store.get_chunks(missing).values()))
+    return len(stray), len(missing)
 
 
 def _run(todo, config, workers):

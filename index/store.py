@@ -9,6 +9,7 @@ keyword indexes follow this store, keyed by the same chunk ids.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import time
@@ -20,6 +21,8 @@ from typing import Iterator
 from ingest.records import BBox, Chunk, ParsedDocument
 
 STORE_FILE = "chunks.sqlite"
+# Bump when the schema changes: the store is derived data, so an old one is rebuilt.
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -44,7 +47,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     subject     TEXT NOT NULL,
     line_boxes  TEXT NOT NULL,      -- JSON list of [page, x0, top, x1, bottom]
     char_start  INTEGER NOT NULL,
-    char_end    INTEGER NOT NULL
+    char_end    INTEGER NOT NULL,
+    terms       TEXT NOT NULL       -- JSON list of keyword terms (index/tokenise.py)
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
 """
@@ -69,6 +73,11 @@ class ChunkStore:
         self._db = sqlite3.connect(self.path)
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
+        if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            with self._db:
+                self._db.execute("DROP TABLE IF EXISTS chunks")
+                self._db.execute("DROP TABLE IF EXISTS documents")
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -82,8 +91,9 @@ class ChunkStore:
 
     # -- writing -------------------------------------------------------------
 
-    def replace_document(self, doc: ParsedDocument, text: str, chunks: list[Chunk]) -> None:
-        """Put a document and its chunks in place of any earlier version, atomically."""
+    def replace_document(self, doc: ParsedDocument, text: str, chunks: list[Chunk],
+                         terms: list[list[str]]) -> None:
+        """Put a document and its chunks (with their keyword terms) in place of any earlier version, atomically."""
         with self._db:  # one transaction: commit on success, roll back on any error
             self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
             self._db.execute(
@@ -92,8 +102,9 @@ class ChunkStore:
                  json.dumps(doc.warnings, ensure_ascii=False), text, time.time()),
             )
             self._db.executemany(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_chunk_row(i, c) for i, c in enumerate(chunks)],
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_chunk_row(i, c) + (json.dumps(t, ensure_ascii=False),)
+                 for i, (c, t) in enumerate(zip(chunks, terms, strict=True))],
             )
 
     def delete_document(self, doc_id: str) -> None:
@@ -120,7 +131,7 @@ class ChunkStore:
         return row[0]
 
     def chunks(self, doc_id: str | None = None) -> Iterator[Chunk]:
-        sql = "SELECT c.*, d.title FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+        sql = f"SELECT {_CHUNK_COLUMNS}, d.title FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
         args: tuple = ()
         if doc_id is not None:
             sql += " WHERE c.doc_id = ?"
@@ -129,8 +140,36 @@ class ChunkStore:
             for row in cur:
                 yield _row_chunk(row)
 
+    def terms(self) -> tuple[list[str], list[list[str]]]:
+        """Chunk ids and their keyword terms, in store order: what BM25 is built from."""
+        rows = self._db.execute("SELECT chunk_id, terms FROM chunks ORDER BY doc_id, ord").fetchall()
+        return [r[0] for r in rows], [json.loads(r[1]) for r in rows]
+
+    def chunk_ids(self) -> set[str]:
+        return {r[0] for r in self._db.execute("SELECT chunk_id FROM chunks")}
+
+    def get_chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
+        """The chunks with these ids (those that exist), by id."""
+        found: dict[str, Chunk] = {}
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            sql = (f"SELECT {_CHUNK_COLUMNS}, d.title FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                   f"WHERE c.chunk_id IN ({marks})")
+            found.update((row[0], _row_chunk(row)) for row in self._db.execute(sql, part))
+        return found
+
+    def generation(self) -> str:
+        """A fingerprint of the store's content: chunk ids change with their text, so the set of ids will do."""
+        return hashlib.sha1("\n".join(sorted(self.chunk_ids())).encode()).hexdigest()[:16]
+
     def count_chunks(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+
+_CHUNK_COLUMNS = ", ".join(f"c.{col}" for col in (
+    "chunk_id", "doc_id", "ord", "page", "page_end", "section", "text", "context", "subject",
+    "line_boxes", "char_start", "char_end"))
 
 
 def _chunk_row(ordinal: int, c: Chunk) -> tuple:

@@ -8,6 +8,7 @@ sales → セールス). Long compounds also yield their short-unit parts, so th
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from ingest.normalise import normalise
@@ -33,16 +34,47 @@ def _pieces(text: str):
     yield text
 
 
+_LATIN = re.compile(r"[A-Za-z]+")
+_KATAKANA_END = re.compile(r"[\u30A0-\u30FF]$")
+
+
 def terms(text: str) -> list[str]:
     tokenizer, mode = _sudachi()
     out: list[str] = []
     for piece in _pieces(normalise(text)):
+        previous = ""
         for m in tokenizer.tokenize(piece, mode.C):
             pos = m.part_of_speech()
-            if pos[0] not in _CONTENT_POS or pos[1] == "非自立可能":
-                continue
-            out.append(m.normalized_form().lower())
-            parts = m.split(mode.A)
-            if len(parts) > 1:
-                out += [p.normalized_form().lower() for p in parts]
+            surface = m.surface()
+            if pos[0] in _CONTENT_POS and pos[1] != "非自立可能":
+                out.append(m.normalized_form().lower())
+                parts = m.split(mode.A)
+                if len(parts) > 1:
+                    out += [p.normalized_form().lower() for p in parts]
+                if _LATIN.fullmatch(surface) and m.normalized_form().lower() == surface.lower():
+                    out += _loanword(surface, glued=bool(_KATAKANA_END.search(previous)))
+            previous = surface
     return out
+
+
+def _loanword(word: str, glued: bool) -> list[str]:
+    """The katakana loanword an unmapped English word stands for, if Sudachi knows one.
+
+    Sudachi already maps dictionary words (sales → セールス, partner → パートナー);
+    this catches two misses: plurals (partners), and mixed-script garbles where
+    a katakana word's tail leaked into the next word as Latin letters
+    (セールspartner: drop a leading letter or two to find パートナー).
+    """
+    candidates = []
+    if len(word) > 3 and word.lower().endswith("s"):
+        candidates.append(word[:-1])
+    if glued:
+        candidates += [word[1:], word[2:]]
+    tokenizer, mode = _sudachi()
+    for candidate in candidates:
+        morphemes = tokenizer.tokenize(candidate, mode.C)
+        if len(morphemes) == 1 and len(candidate) > 3:
+            norm = morphemes[0].normalized_form()
+            if norm.lower() != candidate.lower():
+                return [norm.lower()]
+    return []

@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index", type=Path, default=None, help="index directory (default: $POLICYQA_INDEX or .policyqa/index)")
     p.add_argument("--workers", type=int, default=None, help="parallel parser processes (default: up to 2)")
     p.add_argument("--timings", action="store_true", help="print the time spent in each stage")
+    p.add_argument("--chroma-url", help="Chroma server URL (default: $POLICYQA_CHROMA_URL, else embedded)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("chunks", help="print every chunk in the index")
@@ -34,11 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="JSON Lines, one chunk per line")
     p.set_defaults(func=cmd_chunks)
 
-    p = sub.add_parser("search", help="rank passages for a question (keyword leg only, for now)")
-    p.add_argument("query")
+    p = sub.add_parser("search", help="rank passages for a question (hybrid: dense + BM25)")
+    p.add_argument("query", nargs="?", help="the question (or use --questions FILE)")
+    p.add_argument("--questions", type=Path, help="one query per line; writes one JSON object per line")
     p.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
     p.add_argument("--index", type=Path, default=None)
-    p.add_argument("--doc", default=None, help="only this document (doc_id or its three-digit id)")
+    p.add_argument("--doc", action="append", help="only this document (doc_id or three-digit id); repeatable")
+    p.add_argument("--section", help="only chunks under this heading (any level)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.add_argument("--chroma-url", help="Chroma server URL (default: $POLICYQA_CHROMA_URL, else embedded)")
     p.add_argument("--json", action="store_true", help='one JSON object: {"query", "passages": [...]}')
     p.set_defaults(func=cmd_search)
 
@@ -66,7 +71,7 @@ def cmd_ingest(args) -> int:
         def on_file(result) -> None:
             progress.update(task, advance=1, description=f"{result.doc_id}: {result.status}")
 
-        report = ingest(paths, index_dir, workers=args.workers, on_file=on_file)
+        report = ingest(paths, index_dir, workers=args.workers, on_file=on_file, chroma_url=args.chroma_url)
     console.print(ingest_summary(report, index_dir))
     # One unwrapped line per failure, whatever the terminal width, for logs and grep.
     for r in report.failed:
@@ -80,8 +85,7 @@ def cmd_chunks(args) -> int:
     from index.store import ChunkStore
 
     index_dir = args.index or default_index_dir()
-    if not (index_dir / "chunks.sqlite").exists():
-        print(f"policyqa: no index at {index_dir}; run `policyqa ingest` first", file=sys.stderr)
+    if not _require_index(index_dir):
         return 2
     out = sys.stdout
     with ChunkStore(index_dir) as store:
@@ -106,29 +110,47 @@ def _matches_doc(doc_id: str, wanted: str | None) -> bool:
     return wanted is None or doc_id == wanted or doc_id.startswith(wanted + "_")
 
 
+def _require_index(index_dir: Path) -> bool:
+    if (index_dir / "chunks.sqlite").exists():
+        return True
+    print(f"policyqa: no index at {index_dir}; run `policyqa ingest` first", file=sys.stderr)
+    return False
+
+
 def cmd_search(args) -> int:
-    from index.keyword import KeywordIndex
-    from index.store import ChunkStore
+    from index.retrieve import Retriever
 
     index_dir = args.index or default_index_dir()
-    if not (index_dir / "chunks.sqlite").exists():
-        print(f"policyqa: no index at {index_dir}; run `policyqa ingest` first", file=sys.stderr)
+    if not _require_index(index_dir):
         return 2
-    with ChunkStore(index_dir) as store:
-        chunks = [c for c in store.chunks() if _matches_doc(c.doc_id, args.doc)]
-    hits = KeywordIndex(chunks).search(args.query, k=args.k)
-    passages = [{"chunk_id": h.chunk.chunk_id, "doc_id": h.chunk.doc_id, "title": h.chunk.title,
-                 "page": h.chunk.page, "section": h.chunk.section_path, "subject": h.chunk.subject,
-                 "text": h.chunk.text, "score": round(h.score, 4)} for h in hits]
+    if bool(args.query) == bool(args.questions):
+        print("policyqa search: give a QUERY or --questions FILE (not both)", file=sys.stderr)
+        return 2
+    retriever = Retriever(index_dir, chroma_url=args.chroma_url)  # models load once for every query
+    try:
+        run = lambda q: retriever.search(q, args.k, mode=args.mode, docs=args.doc, section=args.section)
+        if args.questions:
+            for line in args.questions.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    passages = [p.as_json() for p in run(line.strip())]
+                    print(json.dumps({"query": line.strip(), "passages": passages}, ensure_ascii=False), flush=True)
+            return 0
+        passages = run(args.query)
+    except ValueError as e:
+        print(f"policyqa search: {e}", file=sys.stderr)
+        return 2
+    finally:
+        retriever.close()
     if args.json:
-        print(json.dumps({"query": args.query, "passages": passages}, ensure_ascii=False))
+        print(json.dumps({"query": args.query, "passages": [p.as_json() for p in passages]}, ensure_ascii=False))
         return 0
     if not passages:
-        print("no passage matches the question's keywords")
+        print("no passage found")
     for n, p in enumerate(passages, start=1):
-        about = f" — {p['subject']}" if p["subject"] else ""
-        print(f"[{n}] {p['title']} ({p['doc_id']}) p.{p['page']} · {p['section']}{about}")
-        print(f"    {p['text']}\n")
+        c = p.chunk
+        about = f" — {c.subject}" if c.subject else ""
+        print(f"[{n}] {c.title} ({c.doc_id}) p.{c.page} · {c.section_path}{about}")
+        print(f"    {c.text}\n")
     return 0
 
 

@@ -27,7 +27,7 @@ def ingest_summary(report: IngestReport, index_dir: Path) -> Table:
 
 
 def stage_timings(report: IngestReport) -> Table:
-    totals: dict[str, float] = {}
+    totals: dict[str, float] = dict(report.timings)
     for r in report.results:
         for stage, seconds in r.timings.items():
             totals[stage] = totals.get(stage, 0.0) + seconds

