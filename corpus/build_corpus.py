@@ -221,12 +221,34 @@ def parse_seed(text: str) -> list[Block]:
             blocks.append(Block("para", lines=list(para)))
             para.clear()
 
+    def wrapped_from(i: int) -> int | None:
+        """Where the paragraph goes on, if the blank run at i is a line wrap of the extraction.
+
+        The seeds mark a line that wrapped inside one text box with a blank run
+        holding a space-only line (「…生\n\n \nみ出される…」); a new paragraph has
+        no such line. A finished sentence is never continued.
+        """
+        j, marked = i, False
+        while j < len(lines) and not lines[j].strip():
+            marked = marked or lines[j] != ""
+            j += 1
+        nxt = lines[j] if j < len(lines) else ""
+        if (marked and para and not plain(para[-1].chars).rstrip().endswith(("。", "．"))
+                and nxt.strip() and not is_table_line(nxt) and not nxt.startswith("#")
+                and not nxt.lstrip().startswith("- ") and not is_single_cjk_line(nxt)):
+            return j
+        return None
+
     i = 0
     while i < len(lines):
         raw = lines[i]
         if not raw.strip():
-            flush()
-            i += 1
+            j = wrapped_from(i)
+            if j is None:
+                flush()
+                i += 1
+            else:
+                i = j
         elif is_table_line(raw):
             flush()
             rows: list[list[str]] = []
