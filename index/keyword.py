@@ -49,8 +49,9 @@ class KeywordIndex:
         bm25 = bm25s.BM25()
         vocab: dict[str, int] = {"": 0}  # bm25s wants an empty token to pad with
         token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus_terms]
-        bm25.index(bm25s.tokenization.Tokenized(ids=token_ids, vocab=vocab), show_progress=False,
-                   create_empty_token=False)
+        if ids:  # bm25s cannot index an empty corpus; an empty index simply finds nothing
+            bm25.index(bm25s.tokenization.Tokenized(ids=token_ids, vocab=vocab), show_progress=False,
+                       create_empty_token=False)
         return cls(ids, bm25)
 
     @classmethod
@@ -63,7 +64,8 @@ class KeywordIndex:
             return cls(ids, bm25s.BM25.load(str(target)))
         ids, corpus_terms = store.terms()
         index = cls.build(ids, corpus_terms)
-        index._save(root, target)
+        if ids:
+            index._save(root, target)
         return index
 
     def _save(self, root: Path, target: Path) -> None:
@@ -80,8 +82,10 @@ class KeywordIndex:
                 shutil.rmtree(old, ignore_errors=True)
 
     def search(self, query: str, k: int = 10, allowed: set[str] | None = None) -> list[KeywordHit]:
+        if not self.ids:
+            return []
         query_terms = [t for t in terms(query) if t in self._bm25.vocab_dict]
-        if not query_terms or not self.ids:
+        if not query_terms:
             return []
         mask = None
         if allowed is not None:

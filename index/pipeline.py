@@ -186,12 +186,13 @@ def reconcile(store: ChunkStore, vectors: VectorIndex) -> tuple[int, int]:
     vectors appear when an index moves to a new Chroma server or embedder.
     Returns (removed, added).
     """
+    vectors.repair_if_damaged()
     live = store.chunk_ids()
-    present = vectors.all_ids()
-    stray = sorted(present - live)
+    stray = sorted(vectors.all_ids() - live)
     vectors.delete(stray)
-    missing = sorted(live - present)
+    missing = sorted(live - vectors.complete_ids())
     if missing:
+        vectors.delete(missing)  # a half-added chunk (say, sentences but no chunk vector) starts over
         vectors.add(list(store.get_chunks(missing).values()))
     return len(stray), len(missing)
 

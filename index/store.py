@@ -22,7 +22,7 @@ from ingest.records import BBox, Chunk, ParsedDocument
 
 STORE_FILE = "chunks.sqlite"
 # Bump when the schema changes: the store is derived data, so an old one is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     line_boxes  TEXT NOT NULL,      -- JSON list of [page, x0, top, x1, bottom]
     char_start  INTEGER NOT NULL,
     char_end    INTEGER NOT NULL,
+    sentences   TEXT NOT NULL,      -- JSON list of [start, end] within text
     terms       TEXT NOT NULL       -- JSON list of keyword terms (index/tokenise.py)
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
@@ -102,7 +103,7 @@ class ChunkStore:
                  json.dumps(doc.warnings, ensure_ascii=False), text, time.time()),
             )
             self._db.executemany(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_chunk_row(i, c) + (json.dumps(t, ensure_ascii=False),)
                  for i, (c, t) in enumerate(zip(chunks, terms, strict=True))],
             )
@@ -169,21 +170,21 @@ class ChunkStore:
 
 _CHUNK_COLUMNS = ", ".join(f"c.{col}" for col in (
     "chunk_id", "doc_id", "ord", "page", "page_end", "section", "text", "context", "subject",
-    "line_boxes", "char_start", "char_end"))
+    "line_boxes", "char_start", "char_end", "sentences"))
 
 
 def _chunk_row(ordinal: int, c: Chunk) -> tuple:
     boxes = [[p, *box.as_list()] for p, box in c.line_boxes]
     return (c.chunk_id, c.doc_id, ordinal, c.page, c.page_end,
             json.dumps(c.section, ensure_ascii=False), c.text, c.context, c.subject,
-            json.dumps(boxes), c.char_start, c.char_end)
+            json.dumps(boxes), c.char_start, c.char_end, json.dumps(c.sentences))
 
 
 def _row_chunk(row: tuple) -> Chunk:
-    chunk_id, doc_id, _ord, page, page_end, section, text, context, subject, boxes, start, end, title = row
+    chunk_id, doc_id, _ord, page, page_end, section, text, context, subject, boxes, start, end, sentences, title = row
     return Chunk(
         chunk_id=chunk_id, doc_id=doc_id, title=title, page=page, page_end=page_end,
         section=json.loads(section), text=text, context=context, subject=subject,
         line_boxes=[(b[0], BBox(*b[1:])) for b in json.loads(boxes)],
-        char_start=start, char_end=end,
+        char_start=start, char_end=end, sentences=[tuple(s) for s in json.loads(sentences)],
     )

@@ -9,12 +9,14 @@ which ids are live, and this class only follows it.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
 from urllib.parse import urlparse
 
 import chromadb
+import chromadb.errors
 from chromadb.config import Settings
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
@@ -22,6 +24,7 @@ from llama_index.core.vector_stores.types import (
     FilterCondition, MetadataFilter, MetadataFilters, VectorStoreQuery,
 )
 from llama_index.vector_stores.chroma import ChromaVectorStore
+from llama_index.vector_stores.chroma.base import _to_chroma_filter
 
 from ingest.records import Chunk
 
@@ -30,6 +33,8 @@ from .keyword import indexed_text
 CHROMA_DIR = "chroma"
 MAX_SECTION_DEPTH = 4   # section filter matches any of the first four heading levels
 _BATCH = 2000           # Chroma's add limit is ~41k; keep requests modest
+SENTENCE_WEIGHT = 0.7   # chunk score = 0.7 best sentence + 0.3 whole chunk (dev set: 0.5-0.7 best, 1.0 worse)
+SENTENCES_PER_CHUNK = 4 # how many sentence hits to fetch per chunk wanted
 
 
 def chroma_client(index_dir: str | Path, url: str | None = None):
@@ -47,63 +52,145 @@ def _collection_name(embedder: BaseEmbedding) -> str:
     return f"policyqa-{slug}"
 
 
+class VectorSegmentDamaged(RuntimeError):
+    """Chroma lost its vector segment (a process killed before its first flush): rebuild it."""
+
+
 class VectorIndex:
+    """Two Chroma collections per embedder: one vector per chunk, one per sentence.
+
+    USE is a sentence encoder: a question lands nearer the one sentence that
+    answers it than the average of a 400-character passage. A chunk scores
+    ``SENTENCE_WEIGHT`` × its best sentence + the rest × its own vector
+    (measured on the development set: README, "Fusion").
+    """
+
     def __init__(self, index_dir: str | Path, embedder: BaseEmbedding, url: str | None = None):
         self.embedder = embedder
-        client = chroma_client(index_dir, url)
-        self.collection = client.get_or_create_collection(
-            _collection_name(embedder), metadata={"hnsw:space": "cosine"})
+        self.client = chroma_client(index_dir, url)
+        self.name = _collection_name(embedder)
+        self._open()
+
+    def _open(self) -> None:
+        self.collection = self.client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"})
+        self.sentences = self.client.get_or_create_collection(
+            f"{self.name}-sentences", metadata={"hnsw:space": "cosine"})
         self.store = ChromaVectorStore(chroma_collection=self.collection)
+        self.sentence_store = ChromaVectorStore(chroma_collection=self.sentences)
+
+    def repair_if_damaged(self) -> bool:
+        """Drop collections whose vector segment is unreadable; reconciliation refills them."""
+        damaged = False
+        for collection in (self.collection, self.sentences):
+            if collection.count() == 0:
+                continue
+            try:
+                probe = collection.get(limit=1, include=["embeddings"])["embeddings"][0]
+                collection.query(query_embeddings=[list(probe)], n_results=1, include=[])
+            except chromadb.errors.ChromaError as e:
+                if "hnsw" not in str(e).lower():
+                    raise
+                damaged = True
+        if damaged:
+            for name in (self.name, f"{self.name}-sentences"):
+                self.client.delete_collection(name)
+            self._open()
+        return damaged
 
     # -- writing -------------------------------------------------------------
 
     def add(self, chunks: list[Chunk], embeddings: list[list[float]] | None = None) -> None:
-        """Add chunks not yet present (present ids are skipped, so a re-run is harmless)."""
-        have = self.ids_present([c.chunk_id for c in chunks])
-        todo = [(i, c) for i, c in enumerate(chunks) if c.chunk_id not in have]
+        """Index chunks and their sentences; ``embeddings`` (optional) are the chunk vectors, in order.
+
+        A chunk whose vector is already there is skipped (an unchanged passage
+        of a changed file keeps its id), so calling this twice is harmless.
+        """
+        present: set[str] = set()
+        for start in range(0, len(chunks), _BATCH):
+            part = [c.chunk_id for c in chunks[start:start + _BATCH]]
+            present.update(self.collection.get(ids=part, include=[])["ids"])
+        todo = [i for i, c in enumerate(chunks) if c.chunk_id not in present]
         if not todo:
             return
+        chunks = [chunks[i] for i in todo]
         if embeddings is None:
-            vectors = self.embedder.get_text_embedding_batch([indexed_text(c) for _, c in todo])
+            embeddings = self.embedder.get_text_embedding_batch([indexed_text(c) for c in chunks])
         else:
-            vectors = [embeddings[i] for i, _ in todo]
-        nodes = [_node(c, v) for (_, c), v in zip(todo, vectors)]
-        for start in range(0, len(nodes), _BATCH):
-            self.store.add(nodes[start:start + _BATCH])
+            embeddings = [embeddings[i] for i in todo]
+        sentences = [(c, i, t) for c in chunks for i, t in enumerate(c.sentence_texts())]
+        sentence_vectors = self.embedder.get_text_embedding_batch([t for _, _, t in sentences])
+        chunk_nodes = [_node(c, v) for c, v in zip(chunks, embeddings)]
+        sentence_nodes = [_node(c, v, text=t, node_id=f"{c.chunk_id}#{i}")
+                          for (c, i, t), v in zip(sentences, sentence_vectors)]
+        for store, nodes in ((self.sentence_store, sentence_nodes), (self.store, chunk_nodes)):
+            for start in range(0, len(nodes), _BATCH):
+                store.add(nodes[start:start + _BATCH])
 
     def delete(self, chunk_ids: list[str]) -> None:
         for start in range(0, len(chunk_ids), _BATCH):
-            self.store.delete_nodes(node_ids=chunk_ids[start:start + _BATCH])
+            part = chunk_ids[start:start + _BATCH]
+            self.collection.delete(ids=part)
+            self.sentences.delete(where={"chunk_id": {"$in": part}})
 
     # -- reading -------------------------------------------------------------
 
-    def ids_present(self, chunk_ids: list[str]) -> set[str]:
-        present: set[str] = set()
-        for start in range(0, len(chunk_ids), _BATCH):
-            present.update(self.collection.get(ids=chunk_ids[start:start + _BATCH], include=[])["ids"])
-        return present
-
     def all_ids(self) -> set[str]:
+        """Chunk ids with any vector in either collection."""
+        return self._chunk_level_ids() | self._sentence_level_ids()
+
+    def complete_ids(self) -> set[str]:
+        """Chunk ids with their chunk vector and their sentence vectors."""
+        return self._chunk_level_ids() & self._sentence_level_ids()
+
+    def _chunk_level_ids(self) -> set[str]:
         return set(self.collection.get(include=[])["ids"])
+
+    def _sentence_level_ids(self) -> set[str]:
+        return {m["chunk_id"] for m in self.sentences.get(include=["metadatas"])["metadatas"]}
 
     def count(self) -> int:
         return self.collection.count()
 
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
                section: str | None = None) -> list[tuple[str, float]]:
-        """(chunk_id, cosine similarity), best first."""
+        """(chunk_id, score), best first."""
+        if self.count() == 0:
+            return []
         filters = _filters(doc_ids, section)
-        result = self.store.query(VectorStoreQuery(
-            query_embedding=self.embedder.get_query_embedding(query),
-            similarity_top_k=k, filters=filters))
-        return list(zip(result.ids or [], result.similarities or []))
+        vector = self.embedder.get_query_embedding(query)
+        try:
+            by_chunk = self.store.query(VectorStoreQuery(
+                query_embedding=vector, similarity_top_k=k, filters=filters))
+            # Straight to Chroma: turning hundreds of sentence hits into llama-index
+            # nodes costs more than the search itself, and only their chunk ids matter.
+            by_sentence = self.sentences.query(
+                query_embeddings=[vector], n_results=min(k * SENTENCES_PER_CHUNK, self.sentences.count()),
+                where=_to_chroma_filter(filters) if filters else None, include=["metadatas", "distances"])
+        except chromadb.errors.ChromaError as e:
+            if "hnsw" in str(e).lower():
+                raise VectorSegmentDamaged("the vector index is damaged; `policyqa ingest` repairs it") from e
+            raise
+        # ChromaVectorStore reports exp(-cosine distance); turn it back into cosine similarity.
+        chunk_sim = {cid: 1.0 + math.log(s) for cid, s in zip(by_chunk.ids or [], by_chunk.similarities or [])}
+        best_sentence: dict[str, float] = {}
+        for meta, distance in zip(by_sentence["metadatas"][0], by_sentence["distances"][0]):
+            cid = meta["chunk_id"]
+            best_sentence[cid] = max(1.0 - distance, best_sentence.get(cid, -1.0))  # cosine distance
+        # A chunk one query missed scores as the worst the other query returned.
+        floor_chunk = min(chunk_sim.values(), default=0.0)
+        floor_sentence = min(best_sentence.values(), default=0.0)
+        scores = {cid: SENTENCE_WEIGHT * best_sentence.get(cid, floor_sentence)
+                  + (1 - SENTENCE_WEIGHT) * chunk_sim.get(cid, floor_chunk)
+                  for cid in chunk_sim.keys() | best_sentence.keys()}
+        return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
 
 
-def _node(chunk: Chunk, vector: list[float]) -> TextNode:
-    metadata = {"doc_id": chunk.doc_id, "page": chunk.page}
+def _node(chunk: Chunk, vector: list[float], text: str | None = None, node_id: str | None = None) -> TextNode:
+    metadata = {"chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "page": chunk.page}
     for depth in range(MAX_SECTION_DEPTH):
         metadata[f"section{depth}"] = chunk.section[depth] if depth < len(chunk.section) else ""
-    node = TextNode(id_=chunk.chunk_id, text=indexed_text(chunk), embedding=vector, metadata=metadata)
+    node = TextNode(id_=node_id or chunk.chunk_id, text=text if text is not None else indexed_text(chunk),
+                    embedding=vector, metadata=metadata)
     # llama-index deletes by source document; name ours so that works too.
     node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
     return node

@@ -91,6 +91,10 @@ class Chunk:
     line_boxes: list[tuple[int, BBox]]   # (page, box) of every line the passage spans
     char_start: int            # offsets into the document's clean text (ParsedDocument joined)
     char_end: int
+    sentences: list[tuple[int, int]] = field(default_factory=list)   # sentence spans within ``text``
+
+    def sentence_texts(self) -> list[str]:
+        return [self.text[s:e] for s, e in self.sentences] or [self.text]
 
     @property
     def section_path(self) -> str:
