@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 INDEX  ?= .policyqa/index
 QUESTION ?= セールスパートナーを活用しているクラスターは？
 
-.PHONY: run test system-deps corpus
+.PHONY: run test system-deps corpus bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ test: $(STAMP) system-deps
 # Re-render corpus/*.pdf from ../shared/seeds (the PDFs are committed; this is for changing them).
 corpus: $(STAMP)
 	$(BIN)/python corpus/build_corpus.py
+
+# Retrieval benchmark on the development gold set (prints figures; not a test).
+bench: $(STAMP)
+	$(BIN)/python -m eval.bench_retrieval --chunk-sizes 400,800

@@ -163,9 +163,9 @@ def ingest(
             status: Status = "replaced" if store.sha256_of(doc_id) else "added"
             old_ids = {c.chunk_id for c in store.chunks(doc_id)}
             t0 = time.perf_counter()
-            embeddings = vectors.embedder.get_text_embedding_batch([indexed_text(c) for c in outcome.chunks])
+            embedded = vectors.embed(outcome.chunks)
             t1 = time.perf_counter()
-            vectors.add(outcome.chunks, embeddings)
+            vectors.add(outcome.chunks, embedded)
             store.replace_document(outcome.doc, outcome.text, outcome.chunks, outcome.terms)  # commit point
             vectors.delete(sorted(old_ids - {c.chunk_id for c in outcome.chunks}))
             outcome.timings["embed"] = t1 - t0

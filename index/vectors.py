@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -50,6 +51,12 @@ def chroma_client(index_dir: str | Path, url: str | None = None):
 def _collection_name(embedder: BaseEmbedding) -> str:
     slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", embedder.model_name).strip("-")[:40]
     return f"policyqa-{slug}"
+
+
+@dataclass
+class Embedded:
+    chunks: list[list[float]]      # one per chunk, in order
+    sentences: list[list[float]]   # one per sentence of every chunk, in order
 
 
 class VectorSegmentDamaged(RuntimeError):
@@ -99,8 +106,14 @@ class VectorIndex:
 
     # -- writing -------------------------------------------------------------
 
-    def add(self, chunks: list[Chunk], embeddings: list[list[float]] | None = None) -> None:
-        """Index chunks and their sentences; ``embeddings`` (optional) are the chunk vectors, in order.
+    def embed(self, chunks: list[Chunk]) -> "Embedded":
+        """Vectors for the chunks (context + text) and for each of their sentences."""
+        sentences = [t for c in chunks for t in c.sentence_texts()]
+        return Embedded(self.embedder.get_text_embedding_batch([indexed_text(c) for c in chunks]),
+                        self.embedder.get_text_embedding_batch(sentences))
+
+    def add(self, chunks: list[Chunk], embedded: "Embedded | None" = None) -> None:
+        """Index chunks and their sentences, embedding them unless ``embedded`` is given.
 
         A chunk whose vector is already there is skipped (an unchanged passage
         of a changed file keeps its id), so calling this twice is harmless.
@@ -109,19 +122,19 @@ class VectorIndex:
         for start in range(0, len(chunks), _BATCH):
             part = [c.chunk_id for c in chunks[start:start + _BATCH]]
             present.update(self.collection.get(ids=part, include=[])["ids"])
-        todo = [i for i, c in enumerate(chunks) if c.chunk_id not in present]
-        if not todo:
-            return
-        chunks = [chunks[i] for i in todo]
-        if embeddings is None:
-            embeddings = self.embedder.get_text_embedding_batch([indexed_text(c) for c in chunks])
-        else:
-            embeddings = [embeddings[i] for i in todo]
-        sentences = [(c, i, t) for c in chunks for i, t in enumerate(c.sentence_texts())]
-        sentence_vectors = self.embedder.get_text_embedding_batch([t for _, _, t in sentences])
-        chunk_nodes = [_node(c, v) for c, v in zip(chunks, embeddings)]
-        sentence_nodes = [_node(c, v, text=t, node_id=f"{c.chunk_id}#{i}")
-                          for (c, i, t), v in zip(sentences, sentence_vectors)]
+        if embedded is None:
+            embedded = self.embed([c for c in chunks if c.chunk_id not in present])
+            chunks = [c for c in chunks if c.chunk_id not in present]
+        chunk_nodes, sentence_nodes = [], []
+        sentence_vectors = iter(embedded.sentences)
+        for chunk, vector in zip(chunks, embedded.chunks, strict=True):
+            vectors = [next(sentence_vectors) for _ in chunk.sentence_texts()]
+            if chunk.chunk_id in present:
+                continue
+            chunk_nodes.append(_node(chunk, vector))
+            sentence_nodes += [_node(chunk, v, text=t, node_id=f"{chunk.chunk_id}#{i}")
+                               for i, (t, v) in enumerate(zip(chunk.sentence_texts(), vectors))]
+        # Sentences first: a chunk vector present means the chunk is complete.
         for store, nodes in ((self.sentence_store, sentence_nodes), (self.store, chunk_nodes)):
             for start in range(0, len(nodes), _BATCH):
                 store.add(nodes[start:start + _BATCH])
