@@ -22,7 +22,7 @@ from ingest.records import BBox, Chunk, ParsedDocument
 
 STORE_FILE = "chunks.sqlite"
 # Bump when the schema changes: the store is derived data, so an old one is rebuilt.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     text        TEXT NOT NULL,
     context     TEXT NOT NULL,
     subject     TEXT NOT NULL,
-    line_boxes  TEXT NOT NULL,      -- JSON list of [page, x0, top, x1, bottom]
+    line_boxes  TEXT NOT NULL,      -- JSON list of [page, x0, top, x1, bottom, start, end] (start/end: offsets in text)
     char_start  INTEGER NOT NULL,
     char_end    INTEGER NOT NULL,
     sentences   TEXT NOT NULL,      -- JSON list of [start, end] within text
@@ -174,7 +174,8 @@ _CHUNK_COLUMNS = ", ".join(f"c.{col}" for col in (
 
 
 def _chunk_row(ordinal: int, c: Chunk) -> tuple:
-    boxes = [[p, *box.as_list()] for p, box in c.line_boxes]
+    spans = c.line_spans or [(0, len(c.text))] * len(c.line_boxes)
+    boxes = [[p, *box.as_list(), s, e] for (p, box), (s, e) in zip(c.line_boxes, spans)]
     return (c.chunk_id, c.doc_id, ordinal, c.page, c.page_end,
             json.dumps(c.section, ensure_ascii=False), c.text, c.context, c.subject,
             json.dumps(boxes), c.char_start, c.char_end, json.dumps(c.sentences))
@@ -185,6 +186,7 @@ def _row_chunk(row: tuple) -> Chunk:
     return Chunk(
         chunk_id=chunk_id, doc_id=doc_id, title=title, page=page, page_end=page_end,
         section=json.loads(section), text=text, context=context, subject=subject,
-        line_boxes=[(b[0], BBox(*b[1:])) for b in json.loads(boxes)],
+        line_boxes=[(b[0], BBox(*b[1:5])) for b in json.loads(boxes)],
+        line_spans=[(b[5], b[6]) for b in json.loads(boxes)],
         char_start=start, char_end=end, sentences=[tuple(s) for s in json.loads(sentences)],
     )

@@ -164,6 +164,17 @@ class VectorIndex:
     def count(self) -> int:
         return self.collection.count()
 
+    def sentence_vectors(self, chunks: list[Chunk]) -> dict[tuple[str, int], list[float]]:
+        """The stored vector of every sentence of these chunks, keyed by (chunk_id, sentence index)."""
+        ids = [f"{c.chunk_id}#{i}" for c in chunks for i in range(len(c.sentence_texts()))]
+        found: dict[tuple[str, int], list[float]] = {}
+        for start in range(0, len(ids), _BATCH):
+            got = self.sentences.get(ids=ids[start:start + _BATCH], include=["embeddings"])
+            for node_id, vector in zip(got["ids"], got["embeddings"]):
+                chunk_id, _, n = node_id.rpartition("#")
+                found[(chunk_id, int(n))] = vector
+        return found
+
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
                section: str | None = None) -> list[tuple[str, float]]:
         """(chunk_id, score), best first."""

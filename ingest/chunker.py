@@ -33,7 +33,7 @@ _TOPIC = re.compile(r"^(?:[・●○◎■□◆◇▪\-–]\s*)?(?P<topic>[^、
 # Topics that refer back rather than name something: 「この地域では」「多くの地域では」.
 _ANAPHORIC = re.compile(r"^(?:この|その|あの|これら|それら|本|当|同|各|多くの|一部の|一方|他方|さらに|また|特に|なお|現在|今後|近年|最近)")
 # Topics that end in a formal noun set a scene, not a subject: 「販路開拓と言う面では」「この場合では」.
-_FORMAL = re.compile(r"(?:面|点|際|場合|中|上|うち|ため|結果|意味|観点|段階|時点|時期|ところ|もの|こと|方法|形|下)$")
+_FORMAL = re.compile(r"(?:面|点|際|場合|中|上|うち|ため|結果|意味|観点|段階|時点|時期|ところ|もの|こと|方法|形|下|等|など)$")
 
 
 def find_subject(sentence: str) -> str:
@@ -53,7 +53,7 @@ class _Unit:
     start: int                 # offsets in the document text
     end: int
     page: int
-    boxes: list[tuple[int, BBox]]
+    boxes: list[tuple[int, BBox, int, int]]   # (page, line box, start, end): where each line lies in the text
     is_table: bool = False
 
 
@@ -139,14 +139,15 @@ def _line_spans(block: Block) -> list[tuple[int, int, BBox]]:
     return spans
 
 
-def _boxes_for(para: _Paragraph, line_spans, start: int, end: int) -> list[tuple[int, BBox]]:
-    """The boxes of the lines a span of the document text touches."""
+def _boxes_for(para: _Paragraph, line_spans, start: int, end: int) -> list[tuple[int, BBox, int, int]]:
+    """The lines a span of the document text touches: (page, box, start, end), offsets in the document text."""
     boxes = []
     for (block, offset), spans in zip(para.blocks, line_spans):
         if offset >= end or offset + len(block.text) <= start:
             continue
-        found = [(block.page, box) for s, e, box in spans if offset + s < end and offset + e > start]
-        boxes += found or [(block.page, block.bbox)]
+        found = [(block.page, box, offset + s, offset + e) for s, e, box in spans
+                 if offset + s < end and offset + e > start]
+        boxes += found or [(block.page, block.bbox, offset, offset + len(block.text))]
     return boxes
 
 
@@ -163,7 +164,8 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
             builder.heading(first)
         elif para.kind == "table":
             builder.flush()
-            builder.add(_Unit(para.start, para.end, first.page, [(first.page, first.bbox)], is_table=True), "")
+            builder.add(_Unit(para.start, para.end, first.page, [(first.page, first.bbox, para.start, para.end)],
+                              is_table=True), "")
             builder.flush()
         else:
             line_spans = [_line_spans(block) for block, _ in para.blocks]
@@ -220,7 +222,10 @@ class _ChunkBuilder:
         if not self.units:
             return
         start, end = self.units[0].start, self.units[-1].end
-        boxes = [b for u in self.units for b in u.boxes]
+        # A line holding the end of one sentence and the start of the next is listed once.
+        lines = list(dict.fromkeys(b for u in self.units for b in u.boxes))
+        boxes = [(page, box) for page, box, _, _ in lines]
+        spans = [(max(s, start) - start, min(e, end) - start) for _, _, s, e in lines]
         pages = [p for p, _ in boxes]
         section = [t for _, t in self.headings]
         passage = self.text[start:end]
@@ -236,6 +241,7 @@ class _ChunkBuilder:
             context=context,
             subject=self.chunk_subject,
             line_boxes=boxes,
+            line_spans=spans,
             char_start=start,
             char_end=end,
             sentences=[span for u in self.units for span in _unit_sentences(u, self.text, start)],

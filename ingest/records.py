@@ -92,9 +92,16 @@ class Chunk:
     char_start: int            # offsets into the document's clean text (ParsedDocument joined)
     char_end: int
     sentences: list[tuple[int, int]] = field(default_factory=list)   # sentence spans within ``text``
+    line_spans: list[tuple[int, int]] = field(default_factory=list)  # where each line box lies within ``text``
 
     def sentence_texts(self) -> list[str]:
         return [self.text[s:e] for s, e in self.sentences] or [self.text]
+
+    def boxes_for(self, start: int, end: int) -> list[tuple[int, BBox]]:
+        """The (page, box) of the lines that the span [start, end) of ``text`` touches."""
+        if not self.line_spans:
+            return list(self.line_boxes)
+        return [pb for pb, (s, e) in zip(self.line_boxes, self.line_spans) if s < end and e > start]
 
     @property
     def section_path(self) -> str:

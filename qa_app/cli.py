@@ -47,6 +47,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help='one JSON object: {"query", "passages": [...]}')
     p.set_defaults(func=cmd_search)
 
+    p = sub.add_parser("ask", help="answer a question with verbatim, cited quotes (or refuse)")
+    p.add_argument("question", nargs="?", help="the question (or use --questions FILE)")
+    p.add_argument("--questions", type=Path, help="one question per line; writes one JSON object per line")
+    p.add_argument("--index", type=Path, default=None)
+    p.add_argument("--doc", action="append", help="only this document (doc_id or three-digit id); repeatable")
+    p.add_argument("--chroma-url", help="Chroma server URL (default: $POLICYQA_CHROMA_URL, else embedded)")
+    p.add_argument("--llm", help="generative mode: an OpenAI-compatible base URL or ollama:MODEL "
+                                 "(default: $POLICYQA_LLM; off when unset)")
+    p.add_argument("--json", action="store_true", help="one JSON object per answer")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("app", help="the web app (Streamlit); builds the index of the bundled corpus if missing")
+    p.add_argument("--index", type=Path, default=None, help="index directory (default: $POLICYQA_INDEX or .policyqa/index)")
+    p.add_argument("--port", type=int, default=8501, help="port to serve on (default 8501)")
+    p.add_argument("--address", default=None, help="address to bind (default: Streamlit's, all interfaces)")
+    p.add_argument("--headless", action="store_true", help="do not open a browser")
+    p.set_defaults(func=cmd_app)
+
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -152,6 +170,64 @@ def cmd_search(args) -> int:
         print(f"[{n}] {c.title} ({c.doc_id}) p.{c.page} · {c.section_path}{about}")
         print(f"    {c.text}\n")
     return 0
+
+
+def cmd_ask(args) -> int:
+    from .engine import AnswerEngine
+    from .generative import llm_from_config
+
+    index_dir = args.index or default_index_dir()
+    if not _require_index(index_dir):
+        return 2
+    if bool(args.question) == bool(args.questions):
+        print("policyqa ask: give a QUESTION or --questions FILE (not both)", file=sys.stderr)
+        return 2
+    engine = AnswerEngine(index_dir, chroma_url=args.chroma_url, llm=llm_from_config(args.llm))
+    try:
+        if args.questions:
+            for line in args.questions.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    print(json.dumps(engine.ask(line.strip(), docs=args.doc).as_json(), ensure_ascii=False),
+                          flush=True)
+            return 0
+        answer = engine.ask(args.question, docs=args.doc)
+    except ValueError as e:
+        print(f"policyqa ask: {e}", file=sys.stderr)
+        return 2
+    finally:
+        engine.close()
+    if args.json:
+        print(json.dumps(answer.as_json(), ensure_ascii=False))
+        return 0
+    print(answer.answer + "\n")
+    shown = answer.citations or []
+    for c in shown:
+        about = f" — {c.subject}" if c.subject else ""
+        print(f"[{c.n}] {c.title} ({c.doc_id}) p.{c.page} · {c.section}{about}")
+    if not answer.answerable:
+        for n, p in enumerate(answer.passages[:3], start=1):
+            print(f"  · {p.chunk.title} p.{p.chunk.page}: {p.chunk.text[:80]}…")
+    return 0
+
+
+def cmd_app(args) -> int:
+    """Build the index if missing, then exec `streamlit run qa_app/app.py`; the app reads $POLICYQA_INDEX."""
+    index_dir = (args.index or default_index_dir()).resolve()
+    if not (index_dir / "chunks.sqlite").exists():
+        print(f"policyqa app: no index at {index_dir}; ingesting the bundled corpus first", file=sys.stderr)
+        ingest_args = argparse.Namespace(paths=[], index=index_dir, workers=None, timings=False, chroma_url=None)
+        if cmd_ingest(ingest_args) != 0:
+            print("policyqa app: some files failed to ingest; starting the app anyway", file=sys.stderr)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(Path(__file__).resolve().parent / "app.py"),
+           "--server.port", str(args.port), "--server.headless", "true" if args.headless else "false",
+           "--browser.gatherUsageStats", "false"]
+    if args.address:
+        cmd += ["--server.address", args.address]
+    env = dict(os.environ, POLICYQA_INDEX=str(index_dir))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
 
 
 if __name__ == "__main__":

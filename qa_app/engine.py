@@ -1,0 +1,152 @@
+"""The answer engine: question in, a short cited answer out (or an honest refusal).
+
+    engine = AnswerEngine(".policyqa/index")
+    answer = engine.ask("Which clusters use sales partners?")
+
+Retrieval is hybrid (index/retrieve.py); the default answer is extractive
+(qa_app/extractive.py). With an LLM configured (qa_app/generative.py) the
+answer is generated from the same passages and held to the same citation check,
+falling back to the extractive answer when it fails.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from index.retrieve import Passage, Retriever
+
+from . import extractive as ex
+from .question import QuestionInfo, analyse
+from .records import Answer, Citation, ListItem
+
+PASSAGES = 10          # passages read for a fact or number question
+LIST_PASSAGES = 30     # list questions look wider, so the list is complete
+# Below this best-sentence score the documents are taken not to answer; set on
+# the development gold set (README, "Answers": refusal trade-off).
+ABSTAIN_BELOW = {"ja": 0.275, "en": 0.175}
+
+
+class AnswerEngine:
+    def __init__(self, index_dir: str | Path, *, chroma_url: str | None = None, llm=None,
+                 abstain_below: dict[str, float] | None = None):
+        self.retriever = Retriever(index_dir, chroma_url=chroma_url)
+        self.llm = llm
+        self.abstain_below = abstain_below if abstain_below is not None else ABSTAIN_BELOW
+        self._terms = ex.TermCache()
+
+    def refresh(self) -> None:
+        self.retriever.refresh()
+
+    def close(self) -> None:
+        self.retriever.close()
+
+    def __enter__(self) -> "AnswerEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def ask(self, question: str, docs: list[str] | None = None) -> Answer:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        info = analyse(question)
+        passages = self.retriever.search(question, LIST_PASSAGES if info.kind == "list" else PASSAGES, docs=docs)
+        t1 = time.perf_counter()
+        timings["retrieve"] = (t1 - t0) * 1000
+
+        answer, answer.confidence = self._extractive(question, info, passages)
+        t2 = time.perf_counter()
+        timings["extract"] = (t2 - t1) * 1000
+        if self.llm is not None and answer.answerable:
+            from .generative import generate
+
+            answer = generate(self.llm, question, info, passages, fallback=answer)
+            timings["generate"] = (time.perf_counter() - t2) * 1000
+        for citation in answer.citations:
+            verify(citation, passages)
+        answer.passages = passages[:PASSAGES]
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        answer.timings_ms = timings
+        return answer
+
+    def _extractive(self, question: str, info: QuestionInfo, passages: list[Passage]) -> tuple[Answer, float]:
+        vectors = self.retriever.vectors
+        cands = ex.candidates(passages, vectors.sentence_vectors([p.chunk for p in passages]))
+        query_vector = np.asarray(vectors.embedder.get_query_embedding(question), dtype=np.float32)
+        ex.score(cands, info, query_vector, self._terms, len(passages))
+        best = max((c.relevance for c in cands), default=0.0)
+
+        reason = _refusal_reason(info, passages, best, self.abstain_below[info.language])
+        if reason:
+            return Answer(question, info.language, info.kind, refusal(info), False, notes=[reason]), best
+        if info.kind == "list":
+            items = ex.pick_items(cands)
+            if items:
+                return _list_answer(question, info, items), best
+        return _fact_answer(question, info, ex.pick(cands)), best
+
+
+def _refusal_reason(info: QuestionInfo, passages: list[Passage], best: float, threshold: float) -> str | None:
+    if not passages:
+        return "no passage matched the question"
+    if best < threshold:
+        return f"best evidence scored {best:.2f}, below the {threshold} needed to answer"
+    seen = "".join(re.sub(r"\s+", "", p.chunk.text) for p in passages)
+    if info.years and not any(year in seen for year in info.years):
+        return f"the question names {', '.join(info.years[:2])}, which no retrieved passage mentions"
+    if info.attribute and info.attribute not in seen:
+        return f"the question asks for 「{info.attribute}」, which no retrieved passage mentions"
+    return None
+
+
+def refusal(info: QuestionInfo) -> str:
+    if info.language == "ja":
+        return "資料にはこの質問に答える記述が見つかりませんでした。関連しそうな箇所を下に示します。"
+    return "The documents do not contain an answer to this question. The closest passages are shown below."
+
+
+def _citation(n: int, c: ex.Candidate) -> Citation:
+    chunk = c.chunk
+    quote = chunk.text[c.start:c.end].strip()
+    start = chunk.text.index(quote, c.start)
+    boxes = chunk.boxes_for(start, start + len(quote))
+    return Citation(n=n, chunk_id=chunk.chunk_id, doc_id=chunk.doc_id, title=chunk.title,
+                    page=boxes[0][0] if boxes else chunk.page, section=chunk.section_path,
+                    text=quote, start=start, boxes=boxes, subject=chunk.subject)
+
+
+def _list_answer(question: str, info: QuestionInfo, items: list[tuple[str, ex.Candidate]]) -> Answer:
+    citations = [_citation(n, c) for n, (_, c) in enumerate(items, start=1)]
+    lines = [f"{n}. {name} — 「{cit.text}」[{n}]" for n, ((name, _), cit) in enumerate(zip(items, citations), 1)]
+    if info.language == "ja":
+        head = f"資料では次の{len(items)}件が該当します。"
+    else:
+        noun = "cluster or project" if len(items) == 1 else "clusters or projects"
+        head = f"Found in {len(items)} {noun} (quotes are from the Japanese documents):"
+    return Answer(question, info.language, "list", "\n".join([head, *lines]), True, citations,
+                  [ListItem(name, n) for n, (name, _) in enumerate(items, start=1)])
+
+
+def _fact_answer(question: str, info: QuestionInfo, chosen: list[ex.Candidate]) -> Answer:
+    citations = [_citation(n, c) for n, c in enumerate(chosen, start=1)]
+    quotes = [f"「{c.text}」[{c.n}]" for c in citations]
+    figure = ex.leading_figure(citations[0].text, info.unit) if info.kind == "number" else None
+    if info.language == "ja":
+        head = f"{figure}。" if figure else ""
+        text = head + "資料によると、" + "".join(quotes) if head else "資料によると、" + "".join(quotes)
+    else:
+        where = f"{citations[0].title}, p.{citations[0].page}"
+        lead = f"The figure given is {figure}. " if figure else ""
+        text = f"{lead}According to {where}: " + " ".join(quotes)
+    return Answer(question, info.language, info.kind, text, True, citations)
+
+
+def verify(citation: Citation, passages: list[Passage]) -> None:
+    """Every quote must stand, character for character, in the chunk it cites."""
+    chunk = next((p.chunk for p in passages if p.chunk.chunk_id == citation.chunk_id), None)
+    if chunk is None or chunk.text[citation.start:citation.start + len(citation.text)] != citation.text:
+        raise AssertionError(f"citation [{citation.n}] is not verbatim in {citation.chunk_id}")

@@ -1,0 +1,164 @@
+"""Extractive answers: pick the sentences that answer, quote them, cite them.
+
+No LLM runs offline, so the answer is built from the documents' own
+sentences. Each candidate sentence of the retrieved passages is scored by
+meaning (its stored USE vector against the question's), by the question's
+keywords it contains, by the rank of its passage and, for "how many"
+questions, by carrying a figure. List questions get one entry per cluster or
+project, named by the subject the chunker attributed the passage to.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.retrieve import Passage
+from index.tokenise import terms
+from ingest.records import Chunk
+
+from .question import QuestionInfo
+
+# Weights of the sentence score; set on the development gold set (README, "Answers").
+W_MEANING = 0.4
+W_KEYWORDS = 0.4
+W_RANK = 0.4
+W_FIGURE = 0.1
+KEEP_RATIO = 0.85          # further sentences/entries must score this share of the best
+MAX_SENTENCES = 2
+MAX_ITEMS = 8
+ITEM_KEEP_RATIO = 0.9      # list entries must be this relevant relative to the best entry
+NEAR_DUPLICATE = 0.92      # cosine above which two sentences say the same thing
+INTRODUCES_BONUS = 0.1     # for a list entry, prefer the sentence that names the subject
+TABLE_HEADER_REACH = 3     # rows this close to a table's header are quoted together with it
+
+_FIGURE = re.compile(r"\d[\d,.]*\s*(?:万|億|千)?\s*(?:社|件|人|名|校|大学|円|億円|万円|倍|%|割|回|プロジェクト|機関|団体|か国|カ国)")
+_TABLE_RULE = re.compile(r"^\|[\s\-:|]+\|$")
+
+
+@dataclass
+class Candidate:
+    chunk: Chunk
+    index: int                 # sentence index within the chunk
+    start: int                 # span within chunk.text
+    end: int
+    rank: int                  # the passage's rank (0 = best)
+    vector: np.ndarray
+    score: float = 0.0         # what sentences are ranked by
+    relevance: float = 0.0     # meaning and keywords only: what refusal is decided on
+    meaning: float = 0.0
+    keywords: float = 0.0
+
+    @property
+    def text(self) -> str:
+        return self.chunk.text[self.start:self.end]
+
+
+def candidates(passages: list[Passage], vectors: dict[tuple[str, int], list[float]]) -> list[Candidate]:
+    out = []
+    for rank, passage in enumerate(passages):
+        chunk = passage.chunk
+        spans = chunk.sentences or [(0, len(chunk.text))]
+        for i, (s, e) in enumerate(spans):
+            text = chunk.text[s:e].strip()
+            vector = vectors.get((chunk.chunk_id, i))
+            if vector is None or len(text) < 6 or _TABLE_RULE.match(text):
+                continue
+            if text.startswith("|") and i > 0 and i <= TABLE_HEADER_REACH:
+                # A table row means little without its header: quote from the header row down.
+                s = spans[0][0]
+            out.append(Candidate(chunk, i, s, e, rank, np.asarray(vector, dtype=np.float32)))
+    return out
+
+
+class TermCache:
+    """Sudachi terms per sentence, kept across questions (the same passages come back often)."""
+
+    def __init__(self, size: int = 20_000):
+        self._terms: dict[str, frozenset[str]] = {}
+        self._size = size
+
+    def __call__(self, text: str) -> frozenset[str]:
+        found = self._terms.get(text)
+        if found is None:
+            if len(self._terms) >= self._size:
+                self._terms.clear()
+            found = self._terms[text] = frozenset(terms(text))
+        return found
+
+
+def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, term_cache: TermCache,
+          n_passages: int) -> None:
+    wanted = frozenset(terms(info.text))
+    header_meaning = {c.chunk.chunk_id: float(c.vector @ query_vector) for c in cands if c.index == 0}
+    for c in cands:
+        c.meaning = float(c.vector @ query_vector)
+        in_table = c.chunk.text.startswith("|")
+        if in_table:
+            # A row of figures means little to the encoder; its header says what it is about.
+            c.meaning = max(c.meaning, header_meaning.get(c.chunk.chunk_id, c.meaning))
+        have = term_cache(c.text) | term_cache(c.chunk.context)
+        c.keywords = len(wanted & have) / len(wanted) if wanted else 0.0
+        c.relevance = W_MEANING * c.meaning + W_KEYWORDS * c.keywords
+        c.score = c.relevance + W_RANK * (1 - c.rank / max(n_passages, 1))
+        if info.kind == "number" and (_FIGURE.search(c.text) or (in_table and re.search(r"\d", c.text))):
+            c.score += W_FIGURE
+            # A table row's figures carry their unit in the header, not beside the number.
+            header = c.chunk.text.split("\n", 1)[0] if in_table else ""
+            if info.unit and (re.search(r"\d[\d,.]*\s*(?:万|億|千)?\s*" + info.unit, c.text)
+                              or re.search(info.unit, header)):
+                c.score += W_FIGURE
+
+
+def pick(cands: list[Candidate], limit: int = MAX_SENTENCES) -> list[Candidate]:
+    """The best sentences, skipping near-duplicates, each within KEEP_RATIO of the best."""
+    chosen: list[Candidate] = []
+    for c in sorted(cands, key=lambda c: c.score, reverse=True):
+        if len(chosen) >= limit or (chosen and c.score < KEEP_RATIO * chosen[0].score):
+            break
+        if any(float(c.vector @ d.vector) > NEAR_DUPLICATE or _overlap(c, d) for d in chosen):
+            continue
+        chosen.append(c)
+    return chosen
+
+
+def _overlap(a: Candidate, b: Candidate) -> bool:
+    return a.chunk.chunk_id == b.chunk.chunk_id and a.start < b.end and b.start < a.end
+
+
+def pick_items(cands: list[Candidate]) -> list[tuple[str, Candidate]]:
+    """One (name, best sentence) per subject, best first, each within KEEP_RATIO of the best."""
+    best: dict[str, tuple[str, Candidate]] = {}
+    for c in cands:
+        name = c.chunk.subject.strip()
+        if not name:
+            continue
+        key = re.sub(r"\s+", "", name)
+        if key not in best or _item_score(c) > _item_score(best[key][1]):
+            best[key] = (name, c)
+    ranked = sorted(best.values(), key=lambda nc: _item_score(nc[1]), reverse=True)
+    if not ranked:
+        return []
+    # Entries must be about as relevant as the best one: a list that pads itself out misleads.
+    top = _item_score(ranked[0][1])
+    return [nc for nc in ranked if _item_score(nc[1]) >= ITEM_KEEP_RATIO * top][:MAX_ITEMS]
+
+
+def _item_score(c: Candidate) -> float:
+    """A list entry is best shown by the sentence that introduces its subject (「Xでは、…」)."""
+    introduces = re.sub(r"\s+", "", c.text).startswith(re.sub(r"\s+", "", c.chunk.subject))
+    return c.score + (INTRODUCES_BONUS if introduces else 0.0)
+
+
+def leading_figure(text: str, unit: str | None) -> str | None:
+    """The figure a number question asks for, as the sentence writes it (e.g. 約10,700社).
+
+    Only when the question names its unit: a figure of another unit would
+    answer a different question.
+    """
+    if not unit:
+        return None
+    m = re.search(r"約?\d[\d,.]*\s*(?:万|億|千)?\s*" + unit, text)
+    return m.group().strip() if m else None

@@ -1,0 +1,74 @@
+"""What kind of answer a question wants, read from its wording (Japanese or English)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from index.retrieve import is_japanese
+from ingest.normalise import normalise
+
+from .records import Language
+
+# "Which clusters …", "examples of …", 「どのクラスター」「例は」「どこ」「事例」.
+_LIST_EN = re.compile(r"\b(which|what)\s+(clusters?|projects?|regions?|organi[sz]ations?|examples?|initiatives?)\b"
+                      r"|\b(examples?|list|name (the|some))\b|\bwhere\b", re.I)
+_LIST_JA = re.compile(r"どの(クラスター|プロジェクト|地域|事業|組織)|例[はを]|事例|どこ|どんなクラスター|挙げ"
+                      r"|(クラスター|プロジェクト|地域|ところ)は[?？]?$")
+_NUMBER_EN = re.compile(r"\bhow (many|much)\b|\bwhat (was|is) the (number|budget|amount|total|share|rate)\b"
+                        r"|\bbudget\b|\bhow large\b", re.I)
+_NUMBER_JA = re.compile(r"何(社|件|人|名|校|大学|億|万|円|倍|%|割|回|年|プロジェクト|機関|団体)|いくら|いくつ|数は|額は|予算|件数|倍率|規模")
+# Specific years and figures a question pins down: if no evidence mentions them, the documents do not answer it.
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)|(平成|昭和|令和)\s*(\d{1,2}|元)\s*年")
+
+# 「〈名詞〉はいくら／何〜／どれくらい」: the noun is what the question asks the value of.
+_ASKED = re.compile(r"([\u30A0-\u30FF\u4E00-\u9FFF]{2,8})(?:は|って)(?:いくら|何|どれくらい|どのくらい|いくつ)")
+
+# Units a number question may ask for, so the answer can lead with that figure.
+UNIT_HINTS = {"社": r"社", "件": r"件", "億": r"億円?", "万": r"万円?", "円": r"円", "人": r"[人名]", "名": r"[人名]",
+              "校": r"校", "大学": r"大学", "倍": r"倍", "%": r"%", "割": r"割", "回": r"回",
+              "compan": r"社", "project": r"(件|プロジェクト)", "budget": r"億円", "yen": r"円",
+              "universit": r"(大学|校)", "people": r"[人名]", "times": r"[倍回]"}
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    text: str
+    language: Language
+    kind: str                  # "list" | "number" | "fact"
+    years: tuple[str, ...]     # years it names, in every spelling the documents might use
+    unit: str | None           # a regex for the unit a number question asks for
+    attribute: str | None = None   # what a Japanese question asks the value of: 「受講料はいくら」→ 受講料
+
+
+def analyse(question: str) -> QuestionInfo:
+    text = normalise(question)
+    language: Language = "ja" if is_japanese(text) else "en"
+    if (_LIST_JA if language == "ja" else _LIST_EN).search(text):
+        kind = "list"
+    elif (_NUMBER_JA if language == "ja" else _NUMBER_EN).search(text):
+        kind = "number"
+    else:
+        kind = "fact"
+    unit = next((pattern for hint, pattern in UNIT_HINTS.items() if hint in text.lower()), None)
+    m = _ASKED.search(text) if language == "ja" else None
+    return QuestionInfo(text, language, kind, _year_spellings(text), unit, m.group(1) if m else None)
+
+
+def _year_spellings(text: str) -> tuple[str, ...]:
+    """Each year the question names, as 西暦 and as 平成/令和 (the documents use both)."""
+    found: list[str] = []
+    for m in _YEAR.finditer(text):
+        if m.group(1):
+            year = int(m.group(1))
+            found.append(str(year))
+            if 1989 <= year <= 2018:
+                found.append(f"平成{year - 1988}年")
+            elif year >= 2019:
+                found.append(f"令和{year - 2018}年")
+        else:
+            era, n = m.group(2), m.group(3)
+            n = 1 if n == "元" else int(n)
+            base = {"平成": 1988, "昭和": 1925, "令和": 2018}[era]
+            found += [f"{era}{n}年", str(base + n)]
+    return tuple(dict.fromkeys(found))
