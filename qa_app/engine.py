@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.retrieve import Passage, Retriever
+from index.retrieve import Mode, Passage, Retriever
 
 from . import extractive as ex
 from .question import QuestionInfo, analyse
@@ -32,8 +32,9 @@ ABSTAIN_BELOW = {"ja": 0.275, "en": 0.175}
 
 class AnswerEngine:
     def __init__(self, index_dir: str | Path, *, chroma_url: str | None = None, llm=None,
-                 abstain_below: dict[str, float] | None = None):
+                 abstain_below: dict[str, float] | None = None, mode: Mode = "hybrid"):
         self.retriever = Retriever(index_dir, chroma_url=chroma_url)
+        self.mode = mode  # retrieval legs: "hybrid" (default), or "bm25" / "dense" for comparisons
         self.llm = llm
         self.abstain_below = abstain_below if abstain_below is not None else ABSTAIN_BELOW
         self._terms = ex.TermCache()
@@ -54,7 +55,8 @@ class AnswerEngine:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         info = analyse(question)
-        passages = self.retriever.search(question, LIST_PASSAGES if info.kind == "list" else PASSAGES, docs=docs)
+        passages = self.retriever.search(question, LIST_PASSAGES if info.kind == "list" else PASSAGES,
+                                         mode=self.mode, docs=docs)
         t1 = time.perf_counter()
         timings["retrieve"] = (t1 - t0) * 1000
 
