@@ -421,9 +421,17 @@ def _line_record(it: Item) -> list[Line]:
     return [Line(it.text, it.bbox, round(it.size, 2), False)]
 
 
-def group_blocks(seq: list[Item], page_no: int) -> list[Block]:
+def group_blocks(seq: list[Item], page_no: int,
+                 bullets: list[tuple[float, float, float, float]] = ()) -> list[Block]:
     """Consecutive lines that continue each other form a paragraph; tables and
-    vertical blocks stand alone."""
+    vertical blocks stand alone. A line with a drawn bullet mark just left of it
+    starts a new block, as a text bullet (・●) does."""
+
+    def after_bullet(it: Item) -> bool:
+        first_line_bottom = it.top + it.size * 1.2
+        return any(0 <= it.x0 - x1 <= 1.5 * it.size and top < first_line_bottom and bottom > it.top
+                   for _x0, top, x1, bottom in bullets)
+
     # leading differs between body text, captions and boxed columns: one median per size
     gaps_by_size: dict[float, list[float]] = defaultdict(list)
     for a, b in zip(seq, seq[1:]):
@@ -468,7 +476,7 @@ def group_blocks(seq: list[Item], page_no: int) -> list[Block]:
             x_hi = max(i.x1 for i in cur)
             cont = (abs(prev.size - it.size) <= 0.04 * s and prev.bold == it.bold
                     and -0.3 * s <= gap <= thr and it.x0 < x_hi and it.x1 > x_lo
-                    and not _MARKER.match(it.text))
+                    and not _MARKER.match(it.text) and not after_bullet(it))
             if cont and prev.text.endswith(("。", ".", ":", "：")) and prev.x1 < x_hi - 1.5 * s:
                 cont = False      # the previous line stopped short: paragraph ended
             if cont and it.x0 > x_lo + 0.7 * s and prev.x1 < x_hi - 1.0 * s:

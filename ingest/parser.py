@@ -51,6 +51,18 @@ def _open(path: Path) -> Any:
         raise BadPdf(f"corrupt PDF: cannot be opened ({type(e).__name__})") from None
 
 
+def _bullet_marks(page: Any, body_size: float) -> list[tuple[float, float, float, float]]:
+    """Small filled squares and dots: bullets drawn as shapes rather than as text (■ ● in many decks)."""
+    if body_size <= 0:
+        return []
+    marks = []
+    for shape in [*page.rects, *page.curves]:
+        w, h = shape["x1"] - shape["x0"], shape["bottom"] - shape["top"]
+        if shape.get("fill") and 0.8 <= w <= 0.8 * body_size and 0.8 <= h <= 0.8 * body_size and 0.5 <= w / h <= 2:
+            marks.append((shape["x0"], shape["top"], shape["x1"], shape["bottom"]))
+    return marks
+
+
 def _obstacles(page: Any, items: list[Item]) -> list[tuple[float, float, float, float]]:
     """Figures and bars wide enough to interrupt columns; frames holding text are not."""
     x0, top, x1, bottom = page.bbox
@@ -109,6 +121,7 @@ def _page_items(page: Any) -> tuple[list[Item], str, list[str], float]:
     if status == "garbled":
         items = []
     page._policyqa_obstacles = _obstacles(page, items)
+    page._policyqa_bullets = _bullet_marks(page, body[0][0] if body else 0.0)
     return items, status, warnings, body[0][0] if body else 0.0
 
 
@@ -196,6 +209,7 @@ def _parse(path: Path, time_budget: float) -> ParsedDocument:
             raise BadPdf("PDF has no pages")
         all_items: list[list[Item]] = []
         all_obstacles: list[list[tuple[float, float, float, float]]] = []
+        all_bullets: list[list[tuple[float, float, float, float]]] = []
         boxes: list[tuple[float, float, float, float]] = []
         sizes: Counter[float] = Counter()
         for i, pp in enumerate(plumber_pages, 1):
@@ -225,10 +239,11 @@ def _parse(path: Path, time_budget: float) -> ParsedDocument:
             doc.pages.append(page)
             all_items.append(items)
             all_obstacles.append(getattr(pp, "_policyqa_obstacles", []))
+            all_bullets.append(getattr(pp, "_policyqa_bullets", []))
             boxes.append(box)  # type: ignore[arg-type]
         furniture = find_furniture(all_items, boxes)
         body_size = sizes.most_common(1)[0][0] if sizes else 10.0
-        for page, items, drop, obstacles in zip(doc.pages, all_items, furniture, all_obstacles):
+        for page, items, drop, obstacles, bullets in zip(doc.pages, all_items, furniture, all_obstacles, all_bullets):
             kept = [it for k, it in enumerate(items) if k not in drop]
             if not kept:
                 continue
@@ -239,7 +254,7 @@ def _parse(path: Path, time_budget: float) -> ParsedDocument:
             seq: list[Item] = []
             for leaf in reading_order(kept, size, obstacles):
                 seq.extend(leaf_lines(leaf))
-            page.blocks = group_blocks(seq, page.number)
+            page.blocks = group_blocks(seq, page.number, bullets)
         _mark_headings(doc.pages, body_size)
         for page in doc.pages:
             for wmsg in page.warnings:

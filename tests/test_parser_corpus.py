@@ -83,3 +83,10 @@ def test_004_running_header_is_dropped():
             assert b.bbox.top > height * 0.06, (page.number, b.text)
     squashed = lambda s: re.sub(r"\s+", "", s)
     assert not any(squashed(b.text) == squashed(header) for p in doc.pages[1:] for b in p.blocks)
+
+
+def test_000_bullets_drawn_as_shapes_start_their_own_blocks():
+    """000 draws its bullet marks as filled squares, not text; each bullet is still its own block."""
+    texts = [b.text for p in _doc("000").pages for b in p.blocks]
+    assert any(t.startswith("経済産業局の職員") for t in texts)
+    assert not any("推進経済産業局" in t for t in texts)
