@@ -65,6 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--headless", action="store_true", help="do not open a browser")
     p.set_defaults(func=cmd_app)
 
+    p = sub.add_parser("eval", help="evaluate configurations on a gold set; write metrics.json, report.md, charts")
+    p.add_argument("--gold", type=Path, default=None, help="gold JSON Lines file (default: eval/gold/dev.jsonl)")
+    p.add_argument("--configs", default="default,bm25,dense,vanilla-llamaindex",
+                   help="comma-separated: default, bm25, dense, vanilla-llamaindex (default: all four)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: eval/reports/latest/)")
+    p.add_argument("--index", type=Path, default=None,
+                   help="an ingested index (default: ingest the bundled corpus into a temporary one)")
+    p.set_defaults(func=cmd_eval)
+
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -220,7 +229,7 @@ def cmd_app(args) -> int:
             print("policyqa app: some files failed to ingest; starting the app anyway", file=sys.stderr)
     cmd = [sys.executable, "-m", "streamlit", "run", str(Path(__file__).resolve().parent / "app.py"),
            "--server.port", str(args.port), "--server.headless", "true" if args.headless else "false",
-           "--browser.gatherUsageStats", "false"]
+           "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
     if args.address:
         cmd += ["--server.address", args.address]
     env = dict(os.environ, POLICYQA_INDEX=str(index_dir))
@@ -229,6 +238,27 @@ def cmd_app(args) -> int:
     os.execve(sys.executable, cmd, env)
     return 0  # not reached
 
+
+
+def cmd_eval(args) -> int:
+    from rich.console import Console
+
+    from eval.harness import DEFAULT_GOLD, DEFAULT_OUT, parse_configs, run_eval, summary_console_table
+
+    console = Console(stderr=True)
+    try:
+        configs = parse_configs(args.configs)
+    except ValueError as e:
+        print(f"policyqa eval: {e}", file=sys.stderr)
+        return 2
+    if args.index is not None and not _require_index(args.index):
+        return 2
+    out = args.out or DEFAULT_OUT
+    metrics = run_eval(args.gold or DEFAULT_GOLD, configs, out, index_dir=args.index, console=console)
+    console.print(summary_console_table(metrics))
+    console.print(f"report: {out / 'report.md'}  ·  figures: {out / 'metrics.json'}  ·  "
+                  f"{metrics['wall_s']:.0f} s", soft_wrap=True, highlight=False)
+    return 0
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,40 @@
+"""policyqa in the browser: ask, browse the documents, add PDFs.
+
+    streamlit run qa_app/app.py            # index: $POLICYQA_INDEX, else .policyqa/index
+    policyqa app [--index DIR] [--port N]  # builds the index of the bundled corpus if missing, then runs this
+
+The index directory reaches the app through ``$POLICYQA_INDEX`` (``policyqa app``
+sets it for the server it starts). Pages live in ``qa_app/views/``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:          # `streamlit run qa_app/app.py` puts only qa_app/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from qa_app.views.shared import documents, index_dir, index_exists  # noqa: E402
+
+st.set_page_config(page_title="policyqa", page_icon=":material/description:", layout="wide")
+
+pages = [
+    st.Page("views/ask.py", title="質問 / Ask", icon=":material/question_answer:", default=True),  # served at /
+    st.Page("views/browse.py", title="資料 / Browse", icon=":material/menu_book:", url_path="browse"),
+    st.Page("views/upload.py", title="取り込み / Add documents", icon=":material/upload_file:", url_path="add"),
+]
+current = st.navigation(pages)
+
+with st.sidebar:
+    index = index_dir()
+    if index_exists(index):
+        docs = documents()
+        st.caption(f"索引 / Index: `{index}` — {len(docs)} documents, {sum(d.chunks for d in docs)} passages")
+    else:
+        st.caption(f"索引 / Index: `{index}` (not built yet)")
+
+current.run()

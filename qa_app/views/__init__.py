@@ -1,0 +1,1 @@
+"""The Streamlit app's pages (run through qa_app/app.py) and what they share."""
