@@ -1,12 +1,12 @@
 # Two entry points, both doing all their own set-up on a fresh machine:
-#   make run   - build the index of the bundled corpus if missing, then answer a sample question
+#   make run   - build the index of the bundled corpus if missing, then serve the app on http://localhost:8501
 #   make test  - install everything and run the whole test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 INDEX  ?= .policyqa/index
-QUESTION ?= セールスパートナーを活用しているクラスターは？
+PORT   ?= 8501
 
 .PHONY: run test system-deps corpus bench
 
@@ -29,8 +29,7 @@ system-deps:
 	fi
 
 run: $(STAMP)
-	$(BIN)/policyqa ingest --index $(INDEX)
-	$(BIN)/policyqa search --index $(INDEX) -k 3 "$(QUESTION)"
+	$(BIN)/policyqa app --index $(INDEX) --port $(PORT) --headless
 
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
