@@ -26,6 +26,7 @@ pages = [
     st.Page("views/ask.py", title="質問 / Ask", icon=":material/question_answer:", default=True),  # served at /
     st.Page("views/browse.py", title="資料 / Browse", icon=":material/menu_book:", url_path="browse"),
     st.Page("views/upload.py", title="取り込み / Add documents", icon=":material/upload_file:", url_path="add"),
+    st.Page("views/evaluation.py", title="評価 / Evaluation", icon=":material/analytics:", url_path="evaluation"),
 ]
 current = st.navigation(pages)
 
