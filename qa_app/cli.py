@@ -144,23 +144,34 @@ def _require_index(index_dir: Path) -> bool:
     return False
 
 
+def _one_input(command: str, single: str | None, many: Path | None) -> bool:
+    """Exactly one of a question on the command line or a --questions file."""
+    if bool(single) != bool(many):
+        return True
+    print(f"policyqa {command}: give a question or --questions FILE (not both)", file=sys.stderr)
+    return False
+
+
+def _lines(path: Path):
+    """The non-empty lines of a questions file, stripped, in order."""
+    return (line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
 def cmd_search(args) -> int:
     from index.retrieve import Retriever
 
     index_dir = args.index or default_index_dir()
     if not _require_index(index_dir):
         return 2
-    if bool(args.query) == bool(args.questions):
-        print("policyqa search: give a QUERY or --questions FILE (not both)", file=sys.stderr)
+    if not _one_input("search", args.query, args.questions):
         return 2
     retriever = Retriever(index_dir, chroma_url=args.chroma_url)  # models load once for every query
     try:
         run = lambda q: retriever.search(q, args.k, mode=args.mode, docs=args.doc, section=args.section)
         if args.questions:
-            for line in args.questions.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    passages = [p.as_json() for p in run(line.strip())]
-                    print(json.dumps({"query": line.strip(), "passages": passages}, ensure_ascii=False), flush=True)
+            for query in _lines(args.questions):
+                passages = [p.as_json() for p in run(query)]
+                print(json.dumps({"query": query, "passages": passages}, ensure_ascii=False), flush=True)
             return 0
         passages = run(args.query)
     except ValueError as e:
@@ -188,16 +199,13 @@ def cmd_ask(args) -> int:
     index_dir = args.index or default_index_dir()
     if not _require_index(index_dir):
         return 2
-    if bool(args.question) == bool(args.questions):
-        print("policyqa ask: give a QUESTION or --questions FILE (not both)", file=sys.stderr)
+    if not _one_input("ask", args.question, args.questions):
         return 2
     engine = AnswerEngine(index_dir, chroma_url=args.chroma_url, llm=llm_from_config(args.llm))
     try:
         if args.questions:
-            for line in args.questions.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    print(json.dumps(engine.ask(line.strip(), docs=args.doc).as_json(), ensure_ascii=False),
-                          flush=True)
+            for question in _lines(args.questions):
+                print(json.dumps(engine.ask(question, docs=args.doc).as_json(), ensure_ascii=False), flush=True)
             return 0
         answer = engine.ask(args.question, docs=args.doc)
     except ValueError as e:
