@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 INDEX  ?= .policyqa/index
 PORT   ?= 8501
 
-.PHONY: run test system-deps corpus bench
+.PHONY: run test system-deps corpus bench bench-scale
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ test: $(STAMP) system-deps
 corpus: $(STAMP)
 	$(BIN)/python corpus/build_corpus.py
 
-# Retrieval benchmark on the development gold set (prints figures; not a test).
+# Benchmarks print figures; they are not tests. `make bench-scale` takes about half an hour.
 bench: $(STAMP)
 	$(BIN)/python -m eval.bench_retrieval --chunk-sizes 400,800
+	$(BIN)/python -m eval.bench_answers
+	$(BIN)/python -m eval.bench_ingest_query --runs 2
+
+bench-scale: $(STAMP)
+	$(BIN)/python -m eval.bench_scale --factors 1,10,100

@@ -26,7 +26,6 @@ share the CPU, so compare the ratios more than the milliseconds.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -45,7 +44,7 @@ from rich.table import Table
 from ingest.chunker import ChunkerConfig
 
 from .metrics import (
-    METRIC_NAMES, GoldQuestion, QuestionScore, evaluate, first_hit_rank, load_gold, percentile,
+    METRIC_NAMES, GoldQuestion, QuestionScore, evaluate, first_hit_rank, load_gold, percentile, save_figures,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -389,10 +388,7 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> d
         "hybrid_misses_at_10": [{"id": q.id, "language": q.language, "question": q.question,
                                  "quote_in_index": in_index[q.id]} for q in misses],
     }
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        console.print(f"figures written to {args.out}")
+    save_figures(figures, args.out, console)
     return figures
 
 

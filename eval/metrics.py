@@ -226,3 +226,12 @@ def percentile(values: Sequence[float], p: float) -> float:
     pos = (len(vals) - 1) * p / 100
     lo, hi = math.floor(pos), math.ceil(pos)
     return vals[lo] + (vals[hi] - vals[lo]) * (pos - lo)
+
+
+def save_figures(figures: dict, out: Path | None, console) -> None:
+    """Write a benchmark's figures as JSON when asked to (``--out FILE``)."""
+    if out is None:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    console.print(f"figures written to {out}")

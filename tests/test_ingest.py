@@ -18,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 from index.pipeline import ingest
 from index.store import ChunkStore
