@@ -116,5 +116,4 @@ class Retriever:
     def _allowed(self, doc_ids: list[str] | None, section: str | None) -> set[str] | None:
         if doc_ids is None and section is None:
             return None
-        return {c.chunk_id for c in self.store.chunks()
-                if (doc_ids is None or c.doc_id in doc_ids) and (section is None or section in c.section)}
+        return self.store.chunk_ids(doc_ids, section)

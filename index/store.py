@@ -146,8 +146,16 @@ class ChunkStore:
         rows = self._db.execute("SELECT chunk_id, terms FROM chunks ORDER BY doc_id, ord").fetchall()
         return [r[0] for r in rows], [json.loads(r[1]) for r in rows]
 
-    def chunk_ids(self) -> set[str]:
-        return {r[0] for r in self._db.execute("SELECT chunk_id FROM chunks")}
+    def chunk_ids(self, doc_ids: list[str] | None = None, section: str | None = None) -> set[str]:
+        """Ids of the chunks, optionally only those of these documents and/or under this heading."""
+        sql, args = "SELECT chunk_id FROM chunks c WHERE 1", []
+        if doc_ids is not None:
+            sql += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
+            args += doc_ids
+        if section is not None:
+            sql += " AND EXISTS (SELECT 1 FROM json_each(c.section) WHERE value = ?)"
+            args.append(section)
+        return {r[0] for r in self._db.execute(sql, args)}
 
     def get_chunks(self, chunk_ids: list[str]) -> dict[str, Chunk]:
         """The chunks with these ids (those that exist), by id."""
