@@ -161,7 +161,7 @@ def ingest(
                 done(FileResult(str(path), doc_id, "failed", error=reason))
                 continue
             status: Status = "replaced" if store.sha256_of(doc_id) else "added"
-            old_ids = {c.chunk_id for c in store.chunks(doc_id)}
+            old_ids = store.chunk_ids([doc_id])
             t0 = time.perf_counter()
             embedded = vectors.embed(outcome.chunks)
             t1 = time.perf_counter()

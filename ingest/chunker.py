@@ -52,7 +52,6 @@ class _Unit:
     """A sentence or a table: the smallest thing a chunk is made of."""
     start: int                 # offsets in the document text
     end: int
-    page: int
     boxes: list[tuple[int, BBox, int, int]]   # (page, line box, start, end): where each line lies in the text
     is_table: bool = False
 
@@ -164,7 +163,7 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
             builder.heading(first)
         elif para.kind == "table":
             builder.flush()
-            builder.add(_Unit(para.start, para.end, first.page, [(first.page, first.bbox, para.start, para.end)],
+            builder.add(_Unit(para.start, para.end, [(first.page, first.bbox, para.start, para.end)],
                               is_table=True), "")
             builder.flush()
         else:
@@ -175,7 +174,7 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
                 if subject and i == 0:
                     builder.new_topic()
                 boxes = _boxes_for(para, line_spans, start, end)
-                builder.add(_Unit(start, end, boxes[0][0], boxes), subject)
+                builder.add(_Unit(start, end, boxes), subject)
     builder.flush()
     return text, builder.chunks
 
