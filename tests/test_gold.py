@@ -1,8 +1,14 @@
-"""Checks on the development gold set, eval/gold/dev.jsonl.
+"""Checks on the gold sets in eval/gold/: the development set and the two frozen test splits.
 
-The structural checks need only the file. The grounding checks (evidence found verbatim in the
-seed texts, facts supported by them, 004's chapters covered) read the seed texts from
-../shared/seeds beside the repository and skip when they are absent.
+- ``dev.jsonl``: tuning questions over the five bundled documents.
+- ``test.jsonl``: frozen test split over the same documents, for reporting only.
+- ``test_newdocs.jsonl``: frozen test split over documents the settings never saw
+  (``eval/gold/newdocs.json`` names them; they live in ../shared/realpdfs, outside the repo).
+
+The structural checks need only the files. The grounding checks read the seed texts in
+../shared/seeds (evidence verbatim on one line of a gold document's seed, facts supported, 004's
+chapters covered) and the text the parser produces from the PDFs (every evidence quote present in
+what the index holds, after the evaluation's normalisation); they skip when the files are absent.
 """
 
 from __future__ import annotations
@@ -17,8 +23,17 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-GOLD = REPO / "eval" / "gold" / "dev.jsonl"
-SEEDS = Path(__file__).parents[1].parent / "shared" / "seeds"
+GOLD_DIR = REPO / "eval" / "gold"
+SEEDS = REPO.parent / "shared" / "seeds"
+NEWDOCS_MANIFEST = GOLD_DIR / "newdocs.json"
+
+# split name -> (file, id prefix)
+SPLITS = {
+    "dev": ("dev.jsonl", "dev"),
+    "test": ("test.jsonl", "test"),
+    "newdocs": ("test_newdocs.jsonl", "newdoc"),
+}
+CORPUS_SPLITS = ("dev", "test")   # the splits over the bundled corpus
 
 DOC_IDS = ("000", "001", "002", "003", "004")
 TYPES = {"list", "fact", "number", "how-why", "unanswerable"}
@@ -48,22 +63,43 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
 
 
-def load_gold() -> list[dict]:
-    assert GOLD.exists(), f"{GOLD} is missing"
+def load_split(split: str) -> list[dict]:
+    path = GOLD_DIR / SPLITS[split][0]
+    assert path.exists(), f"{path} is missing"
     records = []
-    for number, line in enumerate(GOLD.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError as exc:
-            pytest.fail(f"{GOLD.name} line {number} is not JSON: {exc}")
+            pytest.fail(f"{path.name} line {number} is not JSON: {exc}")
     return records
 
 
+def newdoc_ids() -> list[str]:
+    manifest = json.loads(NEWDOCS_MANIFEST.read_text(encoding="utf-8"))
+    return [Path(name).stem for name in manifest["files"]]
+
+
+def newdoc_paths() -> list[Path]:
+    manifest = json.loads(NEWDOCS_MANIFEST.read_text(encoding="utf-8"))
+    folder = (REPO / manifest["folder"]).resolve()
+    return [folder / name for name in manifest["files"]]
+
+
+def allowed_docs(split: str) -> set[str]:
+    return set(newdoc_ids()) if split == "newdocs" else set(DOC_IDS)
+
+
+@pytest.fixture(scope="module", params=list(SPLITS))
+def split(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def gold() -> list[dict]:
-    return load_gold()
+def gold(split) -> list[dict]:
+    return load_split(split)
 
 
 @pytest.fixture(scope="module")
@@ -80,29 +116,62 @@ def seeds() -> dict[str, list[str]]:
     return found
 
 
+def parsed_text(paths: list[Path], key) -> dict[str, str]:
+    """The normalised passage text the index would hold for each PDF (parser + chunker, no embedding)."""
+    from ingest.chunker import chunk_document
+    from ingest.parser import parse_pdf
+
+    texts: dict[str, str] = {}
+    for path in paths:
+        _, chunks = chunk_document(parse_pdf(path))
+        texts[key(path)] = "\n".join(normalise(c.text) for c in chunks)
+    return texts
+
+
+@pytest.fixture(scope="module")
+def corpus_text() -> dict[str, str]:
+    """Indexed text of the bundled corpus by three-digit id."""
+    paths = sorted((REPO / "corpus").glob("[0-9][0-9][0-9]_*.pdf"))
+    if len(paths) < len(DOC_IDS):
+        pytest.skip("the bundled corpus PDFs are missing; run `make corpus`")
+    return parsed_text(paths, lambda p: p.name[:3])
+
+
+@pytest.fixture(scope="module")
+def newdocs_text() -> dict[str, str]:
+    """Indexed text of the new-document split's PDFs by doc id (file stem)."""
+    paths = newdoc_paths()
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        pytest.skip(f"new-document PDFs absent ({missing[0].parent}): they are never copied into the repo")
+    return parsed_text(paths, lambda p: p.stem)
+
+
 def answerable(record: dict) -> bool:
     return record["type"] != "unanswerable"
 
 
-# ---------------------------------------------------------------- structure
+# ---------------------------------------------------------------- structure (every split)
 
 
-def test_file_parses_and_is_utf8_without_escapes(gold):
-    raw = GOLD.read_text(encoding="utf-8")
+def test_file_parses_and_is_utf8_without_escapes(split, gold):
+    raw = (GOLD_DIR / SPLITS[split][0]).read_text(encoding="utf-8")
     assert "\\u30" not in raw and "\\u4e" not in raw, "write with ensure_ascii=False"
     assert gold, "the gold file is empty"
 
 
-def test_fields_types_and_values(gold):
+def test_fields_types_and_values(split, gold):
+    docs_allowed = allowed_docs(split)
+    prefix = SPLITS[split][1]
     for r in gold:
         rid = r.get("id", "?")
         assert FIELDS <= set(r), f"{rid}: missing {FIELDS - set(r)}"
         assert set(r) <= FIELDS | OPTIONAL, f"{rid}: unknown fields {set(r) - FIELDS - OPTIONAL}"
-        assert isinstance(r["id"], str) and re.fullmatch(r"dev-\d{3}", r["id"]), rid
+        assert isinstance(r["id"], str) and re.fullmatch(rf"{prefix}-\d{{3}}", r["id"]), rid
         assert isinstance(r["question"], str) and r["question"].strip(), rid
         assert r["language"] in LANGUAGES, rid
         assert r["type"] in TYPES, rid
-        assert isinstance(r["docs"], list) and all(d in DOC_IDS for d in r["docs"]), rid
+        assert isinstance(r["docs"], list) and all(d in docs_allowed for d in r["docs"]), rid
         assert len(set(r["docs"])) == len(r["docs"]) <= 2, rid
         assert isinstance(r["evidence"], list) and all(isinstance(e, str) for e in r["evidence"]), rid
         assert isinstance(r["facts"], list), rid
@@ -113,10 +182,11 @@ def test_fields_types_and_values(gold):
             assert isinstance(r["reference"], str), rid
 
 
-def test_ids_unique_and_sequential(gold):
+def test_ids_unique_and_sequential(split, gold):
+    prefix = SPLITS[split][1]
     ids = [r["id"] for r in gold]
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
-    assert ids == [f"dev-{n:03d}" for n in range(1, len(ids) + 1)]
+    assert ids == [f"{prefix}-{n:03d}" for n in range(1, len(ids) + 1)]
 
 
 def test_question_language_matches_label(gold):
@@ -136,23 +206,6 @@ def test_unanswerable_and_answerable_shapes(gold):
             assert not r["docs"] and not r["evidence"] and not r["facts"], f"{r['id']}: unanswerable must be empty"
 
 
-def test_size_and_mix(gold):
-    assert len(gold) >= 80
-    languages = Counter(r["language"] for r in gold)
-    assert languages["en"] * 4 >= len(gold), languages
-    assert languages["ja"] > languages["en"], languages
-    types = Counter(r["type"] for r in gold)
-    assert set(types) == TYPES, types
-    assert types["unanswerable"] >= 5, types
-    two_docs = [r for r in gold if len(r["docs"]) == 2]
-    assert len(two_docs) >= 5, len(two_docs)
-
-
-def test_every_document_covered(gold):
-    covered = {d for r in gold for d in r["docs"]}
-    assert covered == set(DOC_IDS), set(DOC_IDS) - covered
-
-
 def test_evidence_quote_shape(gold):
     for r in gold:
         for quote in r["evidence"]:
@@ -160,6 +213,57 @@ def test_evidence_quote_shape(gold):
             assert quote == quote.strip(), f"{r['id']}: quote has outer whitespace: {quote!r}"
             assert not any(m in quote for m in MARKUP), f"{r['id']}: quote carries markup: {quote!r}"
             assert not quote.startswith("- "), f"{r['id']}: quote starts with a bullet: {quote!r}"
+
+
+def test_every_document_covered(split, gold):
+    covered = {d for r in gold for d in r["docs"]}
+    assert covered == allowed_docs(split), allowed_docs(split) - covered
+
+
+# ---------------------------------------------------------------- size and mix, per split
+
+
+def shares(gold: list[dict]) -> tuple[Counter, Counter]:
+    return Counter(r["language"] for r in gold), Counter(r["type"] for r in gold)
+
+
+def test_dev_size_and_mix():
+    gold = load_split("dev")
+    languages, types = shares(gold)
+    assert len(gold) >= 80
+    assert languages["en"] * 4 >= len(gold), languages
+    assert languages["ja"] > languages["en"], languages
+    assert set(types) == TYPES, types
+    assert types["unanswerable"] >= 5, types
+    assert sum(len(r["docs"]) == 2 for r in gold) >= 5
+
+
+def test_test_split_size_and_mix():
+    """The protocol's floor: ≥100 questions, ≥35 % English, ≥15 % unanswerable, every type."""
+    gold = load_split("test")
+    languages, types = shares(gold)
+    assert len(gold) >= 100, len(gold)
+    assert languages["en"] >= 0.35 * len(gold), languages
+    assert types["unanswerable"] >= 0.15 * len(gold), types
+    assert set(types) == TYPES, types
+    for kind in TYPES:   # each kind asked in both languages
+        assert {r["language"] for r in gold if r["type"] == kind} == LANGUAGES, kind
+    assert sum(len(r["docs"]) == 2 for r in gold) >= 3
+
+
+def test_newdocs_split_size_and_mix():
+    gold = load_split("newdocs")
+    languages, types = shares(gold)
+    assert len(gold) >= 20, len(gold)
+    assert types["unanswerable"] >= 3, types
+    assert languages["en"] >= 5 and languages["ja"] >= 5, languages
+
+
+def test_test_splits_share_no_question_with_dev():
+    dev = {normalise(r["question"]) for r in load_split("dev")}
+    for split in ("test", "newdocs"):
+        repeated = [r["id"] for r in load_split(split) if normalise(r["question"]) in dev]
+        assert not repeated, f"{split} repeats development questions: {repeated}"
 
 
 # ---------------------------------------------------------------- grounding in the seeds
@@ -181,9 +285,10 @@ def lines_holding(quote: str, lines: list[str]) -> list[int]:
     return hits
 
 
-def test_evidence_verbatim_in_a_gold_seed(gold, seeds):
+@pytest.mark.parametrize("name", CORPUS_SPLITS)
+def test_evidence_verbatim_in_a_gold_seed(name, seeds):
     problems = []
-    for r in gold:
+    for r in load_split(name):
         supported = set()
         for quote in r["evidence"]:
             docs = [d for d in r["docs"] if lines_holding(quote, seeds[d])]
@@ -195,9 +300,10 @@ def test_evidence_verbatim_in_a_gold_seed(gold, seeds):
     assert not problems, "\n".join(problems)
 
 
-def test_facts_supported_by_gold_seeds(gold, seeds):
+@pytest.mark.parametrize("name", CORPUS_SPLITS)
+def test_facts_supported_by_gold_seeds(name, seeds):
     problems = []
-    for r in gold:
+    for r in load_split(name):
         if not answerable(r):
             continue
         text = normalise("\n".join(line for d in r["docs"] for line in seeds[d]))
@@ -217,11 +323,12 @@ def chapter_starts(lines: list[str]) -> list[int]:
     return starts
 
 
-def test_every_004_chapter_covered(gold, seeds):
+@pytest.mark.parametrize("name", CORPUS_SPLITS)
+def test_every_004_chapter_covered(name, seeds):
     lines = seeds["004"]
     starts = chapter_starts(lines)
     covered = Counter()
-    for r in gold:
+    for r in load_split(name):
         if "004" not in r["docs"]:
             continue
         for quote in r["evidence"]:
@@ -245,3 +352,40 @@ def test_helpers_catch_bad_entries(seeds):
     assert normalise("１０，７００社") == "10,700社"
     assert normalise("TOHOKU ものづくりコリドー") == normalise("TOHOKUものづくりコリドー")
     assert normalise("sales partner") not in normalise("\n".join(seeds["004"]))
+
+
+# ---------------------------------------------------------------- grounding in the indexed text
+
+
+def missing_from_index(records: list[dict], texts: dict[str, str]) -> list[str]:
+    problems = []
+    for r in records:
+        for quote in r["evidence"]:
+            if not any(normalise(quote) in texts.get(d, "") for d in r["docs"]):
+                problems.append(f"{r['id']}: {quote!r} is not in the indexed text of {r['docs']}")
+    return problems
+
+
+def test_test_evidence_in_indexed_corpus_text(corpus_text):
+    """What the evaluation matches: a quote must be findable in the passages the index holds."""
+    problems = missing_from_index(load_split("test"), corpus_text)
+    assert not problems, "\n".join(problems)
+
+
+def test_newdocs_evidence_and_facts_in_indexed_text(newdocs_text):
+    records = load_split("newdocs")
+    problems = missing_from_index(records, newdocs_text)
+    for r in records:
+        text = "\n".join(newdocs_text[d] for d in r["docs"])
+        for group in r["facts"]:
+            if not any(normalise(alt) in text for alt in group):
+                problems.append(f"{r['id']}: no alternative of {group} in {r['docs']}")
+    assert not problems, "\n".join(problems)
+
+
+def test_index_check_can_fail(corpus_text):
+    """A quote that spans a page's furniture or is simply absent is reported."""
+    fake = [{"id": "x", "docs": ["004"], "evidence": ["このクラスターは存在しない架空の文"]}]
+    assert missing_from_index(fake, corpus_text)
+    real = [{"id": "y", "docs": ["001"], "evidence": ["関227、商社98等"]}]
+    assert not missing_from_index(real, corpus_text)
