@@ -22,6 +22,7 @@ Output is deterministic (reportlab ``invariant=1``).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import sys
@@ -29,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import japanize_matplotlib
 from reportlab.lib.colors import Color, HexColor, black
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
@@ -41,7 +41,11 @@ DEFAULT_SEEDS = REPO_ROOT.parent / "shared" / "seeds"
 DEFAULT_OUT = REPO_ROOT / "corpus"
 
 FONT = "IPAexGothic"
-FONT_PATH = Path(japanize_matplotlib.__file__).parent / "fonts" / "ipaexg.ttf"
+# IPAexGothic 00401 as matplotlib-fontja ships it, found without importing the package
+# (importing it loads matplotlib and restyles it). Another version of the font draws the
+# same characters at the same places but embeds different bytes, so `make corpus` would
+# no longer reproduce the committed PDFs byte for byte.
+FONT_PATH = Path(importlib.util.find_spec("matplotlib_fontja").origin).parent / "fonts" / "ipaexg.ttf"
 
 SLIDE_SIZE = (960.0, 540.0)  # 16:9 landscape
 ACCENT = HexColor("#1f4e79")
