@@ -99,7 +99,7 @@ def build_vanilla(corpus: Sequence[Path], persist_dir: Path, embedder):
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from index.pipeline import doc_id_for
+    from ingest import doc_id_for
 
     documents = []
     for path in _pdfs(corpus):

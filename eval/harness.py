@@ -314,7 +314,9 @@ def run_eval(gold_path: str | Path = DEFAULT_GOLD, configs: str | Iterable[str] 
                 info["index_dir"] = "(temporary: bundled corpus)"
                 bar.advance(task)
             index_dir = Path(index_dir)
-            if not (index_dir / "chunks.sqlite").exists():
+            from index import STORE_FILE
+
+            if not (index_dir / STORE_FILE).exists():
                 raise FileNotFoundError(f"no index at {index_dir}; run `policyqa ingest` first")
             for name in names:
                 task = bar.add_task(name, total=len(questions))

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from ingest.docid import doc_matches
 from ingest.normalise import normalise
 
 EVIDENCE_WINDOWS = (1000, 3000)
@@ -97,7 +98,7 @@ def load_gold(path: str | Path) -> list[GoldQuestion]:
 def _doc_matches(doc_id: str | None, docs: Sequence[str]) -> bool:
     if doc_id is None or not docs:
         return True
-    return any(doc_id == d or doc_id.startswith(d + "_") or doc_id[:3] == d for d in docs)
+    return any(doc_matches(doc_id, d) for d in docs)
 
 
 def _quote_keys(evidence: Iterable[str]) -> list[str]:

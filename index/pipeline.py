@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Literal
 
 from ingest.chunker import ChunkerConfig, chunk_document
+from ingest.docid import doc_id_for
 from ingest.parser import BadPdf, parse_pdf
 from ingest.records import Chunk, ParsedDocument
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -72,10 +73,6 @@ def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
         else:
             found.append(p)
     return found
-
-
-def doc_id_for(path: Path) -> str:
-    return path.name[:-4] if path.name.lower().endswith(".pdf") else path.name
 
 
 def file_sha256(path: Path) -> str:

@@ -15,6 +15,7 @@ from typing import Literal
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from ingest.docid import doc_matches
 from ingest.normalise import is_cjk
 from ingest.records import Chunk
 
@@ -81,7 +82,7 @@ class Retriever:
         if not wanted:
             return None
         known = [d.doc_id for d in self.store.documents()]
-        out = [d for d in known if any(d == w or d.startswith(w + "_") for w in wanted)]
+        out = [d for d in known if any(doc_matches(d, w) for w in wanted)]
         if not out:
             raise ValueError(f"no indexed document matches {', '.join(wanted)}")
         return out

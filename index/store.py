@@ -108,10 +108,6 @@ class ChunkStore:
                  for i, (c, t) in enumerate(zip(chunks, terms, strict=True))],
             )
 
-    def delete_document(self, doc_id: str) -> None:
-        with self._db:
-            self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-
     # -- reading -------------------------------------------------------------
 
     def sha256_of(self, doc_id: str) -> str | None:

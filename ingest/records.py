@@ -68,7 +68,7 @@ class Page:
 @dataclass
 class ParsedDocument:
     path: str
-    doc_id: str                # file name without ``.pdf``
+    doc_id: str                # ingest.docid.doc_id_for: the file name without ``.pdf``
     sha256: str
     pages: list[Page] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

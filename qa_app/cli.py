@@ -110,6 +110,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_chunks(args) -> int:
     from index.store import ChunkStore
+    from ingest.docid import doc_matches
 
     index_dir = args.index or default_index_dir()
     if not _require_index(index_dir):
@@ -117,7 +118,7 @@ def cmd_chunks(args) -> int:
     out = sys.stdout
     with ChunkStore(index_dir) as store:
         for c in store.chunks():
-            if not _matches_doc(c.doc_id, args.doc):
+            if args.doc is not None and not doc_matches(c.doc_id, args.doc):
                 continue
             record = {
                 "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title,
@@ -133,12 +134,10 @@ def cmd_chunks(args) -> int:
     return 0
 
 
-def _matches_doc(doc_id: str, wanted: str | None) -> bool:
-    return wanted is None or doc_id == wanted or doc_id.startswith(wanted + "_")
-
-
 def _require_index(index_dir: Path) -> bool:
-    if (index_dir / "chunks.sqlite").exists():
+    from index.store import STORE_FILE
+
+    if (index_dir / STORE_FILE).exists():
         return True
     print(f"policyqa: no index at {index_dir}; run `policyqa ingest` first", file=sys.stderr)
     return False
@@ -229,8 +228,10 @@ def cmd_ask(args) -> int:
 
 def cmd_app(args) -> int:
     """Build the index if missing, then exec `streamlit run qa_app/app.py`; the app reads $POLICYQA_INDEX."""
+    from index.store import STORE_FILE
+
     index_dir = (args.index or default_index_dir()).resolve()
-    if not (index_dir / "chunks.sqlite").exists():
+    if not (index_dir / STORE_FILE).exists():
         print(f"policyqa app: no index at {index_dir}; ingesting the bundled corpus first", file=sys.stderr)
         ingest_args = argparse.Namespace(paths=[], index=index_dir, workers=None, timings=False, chroma_url=None)
         if cmd_ingest(ingest_args) != 0:

@@ -139,7 +139,7 @@ def _fact_answer(question: str, info: QuestionInfo, chosen: list[ex.Candidate]) 
     figure = ex.leading_figure(citations[0].text, info.unit) if info.kind == "number" else None
     if info.language == "ja":
         head = f"{figure}。" if figure else ""
-        text = head + "資料によると、" + "".join(quotes) if head else "資料によると、" + "".join(quotes)
+        text = head + "資料によると、" + "".join(quotes)
     else:
         where = f"{citations[0].title}, p.{citations[0].page}"
         lead = f"The figure given is {figure}. " if figure else ""

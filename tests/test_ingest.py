@@ -21,6 +21,7 @@ from pathlib import Path
 
 from index.pipeline import ingest
 from index.store import ChunkStore
+from ingest import doc_id_for
 
 from .conftest import CORPUS, REPO, corpus_pdf
 
@@ -138,7 +139,7 @@ def make_bad_files(folder: Path) -> dict[str, str]:
     c.showPage()
     c.save()
     img.unlink()
-    return {"truncated.pdf": "", "empty.pdf": "empty", "notes.pdf": "not a pdf",
+    return {"truncated.pdf": "truncated", "empty.pdf": "empty", "notes.pdf": "not a pdf",
             "locked.pdf": "encrypt", "scanned.pdf": "image"}
 
 
@@ -169,7 +170,21 @@ def test_changed_file_replaces_its_old_version_whole(corpus_copy, tmp_path):
     with ChunkStore(index_dir) as store:
         new = list(store.chunks())
     assert new and not ({c.chunk_id for c in new} & old_ids)
-    assert all(c.doc_id == target.stem for c in new)
+    assert all(c.doc_id == doc_id_for(target) for c in new)
+
+
+def test_a_pdf_not_named_pdf_is_unchanged_the_second_time(tmp_path):
+    """The parser names the document and the ingest looks it up by one rule (ingest.docid),
+    so a second ingest of a PDF saved under another suffix adds nothing."""
+    target = tmp_path / "minutes.v2"
+    shutil.copy(corpus_pdf("002"), target)
+    index_dir = tmp_path / "index"
+    first = ingest([target], index_dir)
+    assert [(r.doc_id, r.status) for r in first.results] == [("minutes.v2", "added")]
+    second = ingest([target], index_dir)
+    assert [(r.doc_id, r.status) for r in second.results] == [("minutes.v2", "unchanged")]
+    with ChunkStore(index_dir) as store:
+        assert [d.doc_id for d in store.documents()] == ["minutes.v2"]
 
 
 def test_interrupted_ingest_never_leaves_half_a_document(tmp_path):

@@ -180,10 +180,6 @@ def _documents(index: str, stamp: float) -> list[DocInfo]:
     return out
 
 
-def doc_by_id() -> dict[str, DocInfo]:
-    return {d.doc_id: d for d in documents()}
-
-
 def all_chunks() -> list:
     """Every chunk of the index, in document order (cached until the store changes)."""
     index = index_dir()
