@@ -127,3 +127,8 @@ _BOLD = re.compile(r"bold|heavy|black|semibold|demi|W[6-9]\b|W[6-9]$|-W[6-9]|Ｗ
 def is_bold(fontname: str) -> bool:
     name = fontname.split("+", 1)[-1]
     return bool(_BOLD.search(name))
+
+
+def clean_chars(chars: list[Char]) -> list[Char]:
+    """Every character-level repair, in order: shadows, then ruby."""
+    return drop_ruby(collapse_shadows(chars))

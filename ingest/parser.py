@@ -16,10 +16,12 @@ from typing import Any
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-from .chars import collapse_shadows, drop_ruby, garbage_ratio, is_garbage, visible_chars
+from .chars import clean_chars, garbage_ratio, is_garbage, visible_chars
 from .furniture import find_furniture
-from .layout import Item, build_runs, group_blocks, group_columns, leaf_lines, reading_order, split_orientation
+from .layout import Item, group_blocks, leaf_lines, reading_order
 from .normalise import normalise
+from .docid import doc_id_for
+from .glyphs import text_runs
 from .timing import Stopwatch, stage
 from .records import Block, Page, ParsedDocument
 from .tables import find_tables
@@ -110,13 +112,10 @@ def _page_items(page: Any) -> tuple[list[Item], str, list[str], float]:
     elif ratio > 0.05:
         warnings.append(f"{ratio:.0%} of glyphs have no Unicode mapping and were dropped")
     chars = [c for c in raw if not is_garbage(c["text"])]
-    chars = drop_ruby(collapse_shadows(chars))
+    chars = clean_chars(chars)
     with stage("tables"):
         tables, chars = find_tables(page, chars)
-    horiz, vert = split_orientation(chars)
-    items: list[Item] = build_runs(horiz, vertical=False, max_gap=0.6)
-    items += group_columns(build_runs(vert, vertical=True, max_gap=0.6))
-    items += tables
+    items: list[Item] = text_runs(chars) + tables
     body = Counter(round(c["size"] * 2) / 2 for c in chars if not c["text"].isspace()).most_common(1)
     if status == "garbled":
         items = []
@@ -191,8 +190,7 @@ def _parse(path: Path, time_budget: float) -> ParsedDocument:
         raise BadPdf("not a PDF (no %PDF header)")
     if b"%%EOF" not in data[-4096:]:
         raise BadPdf("truncated PDF (no %%EOF at the end)")
-    doc = ParsedDocument(str(path), path.name[:-4] if path.name.lower().endswith(".pdf") else path.stem,
-                         hashlib.sha256(data).hexdigest())
+    doc = ParsedDocument(str(path), doc_id_for(path), hashlib.sha256(data).hexdigest())
     t0 = time.monotonic()
     pdf = _open(path)
     try:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from .chars import Char
-from .layout import Item, build_runs, join_lines, leaf_lines
+from .glyphs import cell_runs, ruled_tables
+from .layout import Item, join_lines, leaf_lines
 
 
 def _cell_text(bbox: tuple[float, float, float, float], chars: list[Char]) -> tuple[str, list[Char]]:
@@ -14,7 +15,7 @@ def _cell_text(bbox: tuple[float, float, float, float], chars: list[Char]) -> tu
     inside = [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom]
     if not inside:
         return "", []
-    runs = build_runs([c for c in inside if c.get("upright", True)], vertical=False)
+    runs = cell_runs(inside)
     lines = leaf_lines(runs)
     text = join_lines([ln.text for ln in lines]).replace("|", "/").strip()
     return text, inside
@@ -32,10 +33,7 @@ def find_tables(page: Any, chars: list[Char]) -> tuple[list[Item], list[Char]]:
     A grid is a table only with at least two rows and two columns whose cells
     are mostly filled; frames around a paragraph or a bullet list fail that.
     """
-    try:
-        found = page.find_tables()
-    except Exception:
-        return [], chars
+    found = ruled_tables(page)
     items: list[Item] = []
     used: set[int] = set()
     for t in found:

@@ -9,17 +9,17 @@ characters, and the characters to boxes.
 
 Alignment, step by step:
 
-1. The page's characters go through the parser's own cleanup
-   (``ingest.chars``: crop-box filter, garbage filter, shadow collapse, ruby
-   drop), once per page; the result is cached.
+1. The page's characters are read as the parser reads them
+   (``ingest.page_glyphs``: crop-box filter, garbage filter, the parser's
+   character repairs), once per page; the result is cached.
 2. Each line box (duplicates dropped, in the citation's order) takes the
    cleaned characters whose centre lies inside it (``TOLERANCE`` points of
-   slack) and orders them with the parser's layout functions
-   (``ingest.layout``: orientation split, runs, columns, lines): left to right
-   for a horizontal line, top to bottom for a vertical column (bottom to top
-   for text rotated counter-clockwise), columns right to left. A box that is
-   one of the page's ruled tables is read cell by cell, row by row, like the
-   parser's Markdown rows. Every resulting visual line is one *segment*.
+   slack) and orders them as the parser does, with its own ``LayoutParams``
+   (``ingest.reading_lines``): left to right for a horizontal line, top to
+   bottom for a vertical column (bottom to top for text rotated
+   counter-clockwise), columns right to left. A box that is one of the page's
+   ruled tables (``ingest.ruled_tables``) is read cell by cell, row by row,
+   like the parser's Markdown rows. Every resulting visual line is one *segment*.
 3. Each character is normalised on its own (``ingest.normalise.normalise``);
    a character whose NFKC form starts with a combining mark (half-width ﾞ/ﾟ)
    is normalised together with the one before, and both own the result. The
@@ -34,12 +34,9 @@ Alignment, step by step:
 If the quote cannot be found (it should not happen), the line boxes
 themselves are returned with ``exact=False`` and a ``note`` saying why.
 
-Multi-page quotes: ``quote_boxes`` handles one page. A quote that runs over a
-page turn is located on each page by its part there (the quote's head at the
-end of the first page, its tail at the start of the next; ``partial=True``),
-but callers holding a whole citation should use ``citation_highlights``,
-which groups the citation's ``(page, box)`` pairs by page, searches the pages
-as one text, and returns one ``Highlight`` per page.
+``citation_highlights`` groups a citation's ``(page, box)`` pairs by page and
+searches the pages as one text, so a quote that runs over a page turn is found
+whole and comes back as one ``Highlight`` per page (``partial=True``).
 
 ``render_page`` draws the boxes on a rendering of the page; renders are
 cached per (path, mtime, page, resolution), and the cached image is never
@@ -59,17 +56,14 @@ from typing import Iterable, Sequence
 import pdfplumber
 from PIL import Image, ImageDraw
 
-from ingest.chars import Char, collapse_shadows, drop_ruby, is_garbage, visible_chars
-from ingest.layout import build_runs, group_columns, leaf_lines, split_orientation
-from ingest.normalise import normalise
-from ingest.records import BBox
+from ingest import BBox, Char, normalise, page_glyphs, reading_lines, ruled_tables
 
 TOLERANCE = 1.0          # points a char's centre may stray outside a line box
 TABLE_MATCH = 2.0        # points by which a line box and a ruled table's box may differ
 FILL = (255, 221, 0, 96)     # semi-transparent yellow
 OUTLINE = (230, 160, 0, 255)
 
-__all__ = ["Highlight", "quote_boxes", "citation_highlights", "render_page", "clear_caches"]
+__all__ = ["Highlight", "citation_highlights", "render_page", "clear_caches"]
 
 
 @dataclass
@@ -90,12 +84,6 @@ class Highlight:
     partial: bool = False
     text: str = ""
     note: str = ""
-
-    def __iter__(self):          # ``for box in quote_boxes(...)`` reads the boxes
-        return iter(self.boxes)
-
-    def __len__(self) -> int:
-        return len(self.boxes)
 
 
 # ---------------------------------------------------------------- page characters
@@ -123,20 +111,10 @@ def _page_chars(path: str, mtime: float, page_number: int) -> _PageChars:
     with pdfplumber.open(path) as pdf:
         page = pdf.pages[page_number - 1]
         try:
-            raw = visible_chars(page)
-            chars = [{k: c.get(k) for k in _KEYS} for c in raw if not is_garbage(c["text"])]
-            for c in chars:
-                if c["upright"] is None:
-                    c["upright"] = True
-                if c["matrix"] is None:
-                    c["matrix"] = (1, 0, 0, 1, 0, 0)
-            chars = drop_ruby(collapse_shadows(chars))
+            # slim copies: the cache must not hold on to pdfplumber's page objects
+            chars = [{k: c.get(k) for k in _KEYS} for c in page_glyphs(page)]
             tables = []
-            try:
-                found = page.find_tables()
-            except Exception:
-                found = []
-            for t in found:
+            for t in ruled_tables(page):
                 rows = [[BBox(*cb) if cb is not None else None for cb in r.cells] for r in t.rows]
                 tables.append((BBox(*t.bbox), rows))
             x0, top = float(page.bbox[0]), float(page.bbox[1])
@@ -156,24 +134,6 @@ def _same_box(a: BBox, b: BBox, tol: float = TABLE_MATCH) -> bool:
             and abs(a.x1 - b.x1) <= tol and abs(a.bottom - b.bottom) <= tol)
 
 
-def _visual_lines(chars: list[Char], upright_only: bool = False) -> list[list[Char]]:
-    """Chars of one box as the parser reads them: one list per visual line or column."""
-    if upright_only:
-        chars = [c for c in chars if c.get("upright", True)]
-        items = build_runs(chars, vertical=False)
-    else:
-        horiz, vert = split_orientation(chars)
-        items = build_runs(horiz, vertical=False, max_gap=0.6)
-        items += group_columns(build_runs(vert, vertical=True, max_gap=0.6))
-    out: list[list[Char]] = []
-    for it in leaf_lines(items):
-        if it.kind == "v" and it.columns:
-            out.extend(col.chars for col in it.columns)
-        else:
-            out.append(list(it.chars))
-    return out
-
-
 def _segments(pc: _PageChars, box: BBox) -> list[list[Char]]:
     for tbox, rows in pc.tables:
         if _same_box(tbox, box):
@@ -184,10 +144,10 @@ def _segments(pc: _PageChars, box: BBox) -> list[list[Char]]:
                         continue
                     inside = [c for c in pc.chars if _inside(c, cell, 0.0)]
                     if inside:
-                        segs.extend(_visual_lines(inside, upright_only=True))
+                        segs.extend(reading_lines(inside, cell=True))
             return segs
     inside = [c for c in pc.chars if _inside(c, box)]
-    return _visual_lines(inside) if inside else []
+    return reading_lines(inside) if inside else []
 
 
 # ---------------------------------------------------------------- alignment
@@ -335,52 +295,6 @@ def citation_highlights(pdf_path: str | Path, boxes: Sequence[tuple[int, BBox]],
             continue
         out[p] = Highlight(p, found.get(p, []), True, partial=(s, e) != (lo, hi), text=hs.text[s:e])
     return out
-
-
-def quote_boxes(pdf_path: str | Path, page_number: int, line_boxes: Sequence[BBox], quote: str) -> Highlight:
-    """The boxes of the quote's characters on one page, one per visual line segment.
-
-    ``line_boxes`` are the boxes of the lines the quote touches on this page
-    (a superset does no harm: the quote's first occurrence among them is
-    taken). Returns a ``Highlight``; iterate it or read ``.boxes``. When only
-    part of the quote is on this page (it runs over a page turn), that part is
-    matched: the quote's head at the end of the page's text or its tail at the
-    start, and ``partial`` is set. ``exact=False`` means the quote was not
-    found and the boxes are ``line_boxes`` themselves.
-    """
-    path = str(pdf_path)
-    grouped = _group((page_number, b) for b in line_boxes)
-    if not grouped:
-        return Highlight(page_number, [], False, note="no line boxes given")
-    hs = _build(path, _mtime(path), grouped)
-    span = _locate(hs, quote)
-    partial = False
-    if span is None:
-        span = _page_turn(hs.text, _quote_forms(quote))
-        partial = span is not None
-    if span is None:
-        return Highlight(page_number, list(grouped[0][1]), False,
-                         note="quote not found in the characters of its line boxes; showing whole lines")
-    lo, hi = span
-    return Highlight(page_number, _boxes(hs, lo, hi).get(page_number, []), True, partial=partial,
-                     text=hs.text[lo:hi])
-
-
-def _page_turn(text: str, forms: list[str], min_len: int = 2) -> tuple[int, int] | None:
-    """The longest part of the quote that runs off the end of ``text`` or in from its start."""
-    best: tuple[int, int] | None = None
-    for q in forms:
-        for n in range(min(len(q) - 1, len(text)), min_len - 1, -1):
-            if text.endswith(q[:n]):
-                if best is None or n > best[1] - best[0]:
-                    best = (len(text) - n, len(text))
-                break
-        for n in range(min(len(q) - 1, len(text)), min_len - 1, -1):
-            if text.startswith(q[-n:]):
-                if best is None or n > best[1] - best[0]:
-                    best = (0, n)
-                break
-    return best
 
 
 # ---------------------------------------------------------------- rendering

