@@ -1,0 +1,41 @@
+"""Stage 3, the application: the answer layer, the pages on top of it, and the CLI.
+
+- The answer layer (every module here but ``app``, ``views`` and ``cli``) turns a
+  question into an ``Answer`` with verified ``Citation``s, and a citation into
+  highlights on the page. ``__all__`` is what the pages and the evaluation may use.
+- The pages (``app.py`` and ``views/``) are the Streamlit app: they use the answer
+  layer only, and they are the only modules that import Streamlit.
+- The CLI (``cli.py``, the ``policyqa`` command) may use every stage.
+
+Checked by tests/test_architecture.py against pyproject.toml's ``[tool.importlinter]``.
+Import a public name from here (``from qa_app import AnswerEngine``) or from the
+module named beside it; names load on first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    # question in, answer out
+    "AnswerEngine": "engine", "ABSTAIN_BELOW": "engine",
+    "Answer": "records", "Citation": "records", "ListItem": "records",
+    "llm_from_config": "generative",
+    # a citation on its page
+    "Highlight": "highlight", "citation_highlights": "highlight", "render_page": "highlight",
+    # an ingest report as tables
+    "ingest_summary": "reports", "stage_timings": "reports",
+}
+
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
