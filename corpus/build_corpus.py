@@ -41,11 +41,18 @@ DEFAULT_SEEDS = REPO_ROOT.parent / "shared" / "seeds"
 DEFAULT_OUT = REPO_ROOT / "corpus"
 
 FONT = "IPAexGothic"
-# IPAexGothic 00401 as matplotlib-fontja ships it, found without importing the package
-# (importing it loads matplotlib and restyles it). Another version of the font draws the
-# same characters at the same places but embeds different bytes, so `make corpus` would
-# no longer reproduce the committed PDFs byte for byte.
-FONT_PATH = Path(importlib.util.find_spec("matplotlib_fontja").origin).parent / "fonts" / "ipaexg.ttf"
+
+
+def font_path() -> Path:
+    """IPAexGothic 00401 as matplotlib-fontja ships it, found without importing the package
+    (importing it loads matplotlib and restyles it). Another version of the font draws the
+    same characters at the same places but embeds different bytes, so `make corpus` would
+    no longer reproduce the committed PDFs byte for byte."""
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    if spec is None or spec.origin is None:
+        raise SystemExit("matplotlib-fontja is not installed (it ships the font): pip install -e '.[test]'")
+    return Path(spec.origin).parent / "fonts" / "ipaexg.ttf"
+
 
 SLIDE_SIZE = (960.0, 540.0)  # 16:9 landscape
 ACCENT = HexColor("#1f4e79")
@@ -891,7 +898,7 @@ def toc_units(rows: list[list[str]], width: float, page_h: float) -> list[Unit]:
 
 def register_font() -> None:
     if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(FONT_PATH)))
+        pdfmetrics.registerFont(TTFont(FONT, str(font_path())))
 
 
 def seed_file(seeds: Path, doc_id: str) -> Path:
