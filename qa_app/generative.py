@@ -32,7 +32,7 @@ _CLAIM = re.compile(r"[^。\n]*?「(?P<quote>[^」]+)」\s*\[(?P<n>\d+)\][^。\n
 SYSTEM_PROMPT = """You answer questions about Japanese government policy documents using ONLY the numbered passages given.
 Rules:
 - Answer in the language of the question ({language}).
-- Every statement must quote its evidence verbatim from one passage, in Japanese brackets 「...」, followed by the passage number in square brackets, e.g. 「参加企業約10,700社」[2].
+- Every statement must quote its evidence verbatim from one passage, in Japanese brackets 「...」, followed by the passage number in square brackets, e.g. 「会員数は120名である」[2] (an invented example, not from the documents).
 - Copy quotes exactly, character for character; do not translate or shorten inside the brackets.
 - If the passages do not answer the question, reply exactly: NO_ANSWER"""
 
