@@ -43,6 +43,7 @@ from rich.table import Table
 
 from ingest.chunker import ChunkerConfig
 
+from .peers import build_vanilla, vanilla_search   # the peer lives with the evaluation's other peer
 from .metrics import (
     METRIC_NAMES, GoldQuestion, QuestionScore, evaluate, first_hit_rank, load_gold, percentile, save_figures,
 )
@@ -88,44 +89,6 @@ def project_search(retriever, mode: str) -> SearchFn:
 def _pdfs(corpus: Sequence[Path]) -> list[Path]:
     from index.pipeline import find_pdfs
     return find_pdfs(corpus)
-
-
-def build_vanilla(corpus: Sequence[Path], persist_dir: Path, embedder):
-    """The peer: per-page pdfplumber text, default SentenceSplitter, VectorStoreIndex on Chroma."""
-    import chromadb
-    import pdfplumber
-    from chromadb.config import Settings
-    from llama_index.core import Document, StorageContext, VectorStoreIndex
-    from llama_index.core.node_parser import SentenceSplitter
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    from ingest import doc_id_for
-
-    documents = []
-    for path in _pdfs(corpus):
-        with pdfplumber.open(path) as pdf:
-            for number, page in enumerate(pdf.pages, start=1):
-                text = page.extract_text() or ""
-                if text.strip():
-                    documents.append(Document(text=text, metadata={"doc_id": doc_id_for(path), "page": number}))
-    client = chromadb.PersistentClient(path=str(persist_dir), settings=Settings(anonymized_telemetry=False))
-    collection = client.get_or_create_collection("vanilla")
-    store = ChromaVectorStore(chroma_collection=collection)
-    index = VectorStoreIndex.from_documents(
-        documents, storage_context=StorageContext.from_defaults(vector_store=store),
-        embed_model=embedder, transformations=[SentenceSplitter()])
-    return index, len(documents), collection.count()
-
-
-def vanilla_search(index) -> SearchFn:
-    retrievers: dict[int, object] = {}
-
-    def search(query: str, k: int) -> Ranking:
-        if k not in retrievers:
-            retrievers[k] = index.as_retriever(similarity_top_k=k)
-        nodes = retrievers[k].retrieve(query)
-        return [n.node.get_content() for n in nodes], [str(n.node.metadata.get("doc_id", "")) for n in nodes]
-    return search
 
 
 # -- running ---------------------------------------------------------------
@@ -318,7 +281,7 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> d
             t = progress.add_task("ingest (vanilla llama-index)", total=1)
             vanilla_dir = work / "vanilla-chroma"
             t0 = time.perf_counter()
-            vindex, vpages, vnodes = build_vanilla(args.corpus, vanilla_dir, embedder)
+            vindex, vpages, vnodes = build_vanilla(_pdfs(args.corpus), vanilla_dir, embedder)
             ingest_s[VANILLA] = time.perf_counter() - t0
             progress.advance(t)
 

@@ -26,6 +26,8 @@ _WHERE = {
     "Highlight": "highlight", "citation_highlights": "highlight", "render_page": "highlight",
     # an ingest report as tables
     "ingest_summary": "reports", "stage_timings": "reports",
+    # the saved evaluation report (`policyqa eval` writes it, the Evaluation page reads it)
+    "read_eval_report": "reports", "EvalReport": "reports", "DEFAULT_EVAL_REPORT": "reports",
 }
 
 __all__ = list(_WHERE)

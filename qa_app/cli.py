@@ -65,13 +65,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--headless", action="store_true", help="do not open a browser")
     p.set_defaults(func=cmd_app)
 
-    p = sub.add_parser("eval", help="evaluate configurations on a gold set; write metrics.json, report.md, charts")
-    p.add_argument("--gold", type=Path, default=None, help="gold JSON Lines file (default: eval/gold/dev.jsonl)")
-    p.add_argument("--configs", default="default,bm25,dense,vanilla-llamaindex",
-                   help="comma-separated: default, bm25, dense, vanilla-llamaindex (default: all four)")
+    p = sub.add_parser("eval", help="dev and test splits side by side, per configuration; "
+                                    "write report.md, metrics.json and charts")
+    p.add_argument("--splits", default=None,
+                   help="comma-separated: dev, test, newdocs (default: all three; newdocs is skipped when "
+                        "../shared/realpdfs is absent)")
+    p.add_argument("--configs", default=None,
+                   help="comma-separated: default, bm25, dense, plain-hybrid, vanilla-llamaindex "
+                        "(default: default,plain-hybrid,vanilla-llamaindex)")
+    p.add_argument("--gold", type=Path, default=None,
+                   help="a gold JSON Lines file of your own, run as one more split over the corpus index")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: eval/reports/latest/)")
     p.add_argument("--index", type=Path, default=None,
-                   help="an ingested index (default: ingest the bundled corpus into a temporary one)")
+                   help="an ingested index for the corpus splits (default: the bundled corpus, ingested once "
+                        "into the cache)")
+    p.add_argument("--cache", type=Path, default=None,
+                   help="where the evaluation's indexes and the peers are kept (default: .policyqa/eval/)")
     p.set_defaults(func=cmd_eval)
 
     args = parser.parse_args(argv)
@@ -252,22 +261,27 @@ def cmd_app(args) -> int:
 def cmd_eval(args) -> int:
     from rich.console import Console
 
-    from eval.harness import DEFAULT_GOLD, DEFAULT_OUT, parse_configs, run_eval, summary_console_table
+    from eval import DEFAULT_OUT, parse_configs, parse_splits, run_eval, summary_console_table
 
     console = Console(stderr=True)
     try:
         configs = parse_configs(args.configs)
+        splits = parse_splits(args.splits) if args.splits or args.gold is None else None
     except ValueError as e:
         print(f"policyqa eval: {e}", file=sys.stderr)
         return 2
     if args.index is not None and not _require_index(args.index):
         return 2
     out = args.out or DEFAULT_OUT
-    metrics = run_eval(args.gold or DEFAULT_GOLD, configs, out, index_dir=args.index, console=console)
-    console.print(summary_console_table(metrics))
+    metrics = run_eval(splits, configs, out, index_dir=args.index, gold=args.gold, cache_dir=args.cache,
+                       console=console)
+    Console(width=max(console.width, 150)).print(summary_console_table(metrics))
+    for split, why in metrics["skipped"].items():
+        console.print(f"[yellow]{split} {why}[/]")
     console.print(f"report: {out / 'report.md'}  ·  figures: {out / 'metrics.json'}  ·  "
                   f"{metrics['wall_s']:.0f} s", soft_wrap=True, highlight=False)
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,78 +1,78 @@
-"""評価 / Evaluation: the latest `policyqa eval` report — summary, charts, per-question results.
+"""評価 / Evaluation: the latest `policyqa eval` report — splits side by side, charts, per question.
 
-Reads ``metrics.json`` and the PNG charts that ``policyqa eval`` writes, from
-``eval/reports/latest/`` (or ``$POLICYQA_EVAL_DIR``, or the folder typed on the page).
-Nothing is computed here; the page only shows what the harness wrote.
+Reads the report `policyqa eval` saved (``metrics.json`` and the chart PNGs) from
+``eval/reports/latest/`` (or ``$POLICYQA_EVAL_DIR``, or the folder typed on the page) through
+``qa_app.reports.read_eval_report``. Nothing is computed here and nothing of the evaluation is
+imported: the page only shows what the harness wrote.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 
 import streamlit as st
 
-from eval.harness import DEFAULT_OUT, GROUPS, LANG_LABEL, summary_table
+from qa_app.reports import DEFAULT_EVAL_REPORT, read_eval_report
+
+LANG_LABEL = {"ja": "日本語 (ja)", "en": "英語 (en)", "all": "全体 (all)"}
 
 st.title("評価 / Evaluation")
 
-default_dir = os.environ.get("POLICYQA_EVAL_DIR") or str(DEFAULT_OUT)
-folder = Path(st.text_input("レポートのフォルダ / Report folder", value=default_dir, key="eval_dir").strip()
-              or default_dir).expanduser()
-metrics_file = folder / "metrics.json"
+default_dir = os.environ.get("POLICYQA_EVAL_DIR") or str(DEFAULT_EVAL_REPORT)
+folder = st.text_input("レポートのフォルダ / Report folder", value=default_dir, key="eval_dir").strip() or default_dir
 
-if not metrics_file.is_file():
+try:
+    report = read_eval_report(folder)
+except ValueError as e:
+    st.error(f"レポートを読めません / The report cannot be read: {e}")
+    st.stop()
+if report is None:
     st.info(f"評価レポートがありません / No evaluation report in `{folder}`.  \n"
-            "Run the evaluation first (about 2–3 minutes on the bundled development set):")
-    st.code("policyqa eval                       # all four configurations on eval/gold/dev.jsonl\n"
-            "policyqa eval --gold my_gold.jsonl --configs default,bm25 --out "
+            "Run the evaluation first (dev, test and the new-document split, three configurations):")
+    st.code("policyqa eval                                   # every split, default vs the two peers\n"
+            "policyqa eval --splits dev --configs default,bm25 --out "
             f"{folder}", language="sh")
     st.stop()
 
-try:
-    metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
-    names: list[str] = metrics["configs"]
-except (OSError, ValueError, KeyError) as e:
-    st.error(f"`{metrics_file}` を読めません / cannot be read: {e}")
-    st.stop()
-
-gold = metrics.get("gold", {})
-st.caption(f"{metrics.get('created', '')} · gold `{gold.get('path', '?')}` — {gold.get('questions', '?')} questions "
-           f"({gold.get('answerable', '?')} answerable) · configurations: {', '.join(names)} · "
+metrics = report.metrics
+names: list[str] = metrics["configs"]
+splits: list[str] = metrics["splits"]
+st.caption(f"{metrics.get('created', '')} · splits: {', '.join(splits)} · configurations: {', '.join(names)} · "
            f"{metrics.get('wall_s', 0):.0f} s")
+for split, why in metrics.get("skipped", {}).items():
+    st.warning(f"`{split}` {why}")
 
 summary_tab, charts_tab, questions_tab = st.tabs(["概要 / Summary", "グラフ / Charts", "質問別 / Per question"])
 
 with summary_tab:
-    group = st.radio("言語 / Language", list(GROUPS), index=len(GROUPS) - 1, format_func=LANG_LABEL.get,
+    table = metrics["table"]
+    header = ["metric", *[f"{s} · {n}" for s, n in table["columns"]]]
+    st.dataframe([dict(zip(header, row)) for row in table["rows"]], hide_index=True, width="stretch")
+    st.caption("Quote the test splits as results: dev is what the settings were tuned on. Answer metrics at the "
+               f"engine's default refusal thresholds {metrics.get('thresholds', {})}; the peers never refuse.")
+    c1, c2 = st.columns(2)
+    split = c1.selectbox("分割 / Split", splits, index=0, key="eval_split")
+    group = c2.radio("言語 / Language", ["ja", "en", "all"], index=2, format_func=LANG_LABEL.get,
                      horizontal=True, key="eval_summary_lang")
-    st.dataframe([dict(zip(["metric", *names], row)) for row in summary_table(metrics, group)],
+    st.dataframe([dict(zip(["metric", *names], row)) for row in metrics["summaries"][split][group]],
                  hide_index=True, width="stretch")
-    mem = metrics.get("memory", {})
-    st.caption(f"Peak memory (maxrss): {mem.get('peak_rss_mb', 0):.0f} MB; retrieval metrics over answerable "
-               "questions, answer metrics at the engine's default refusal thresholds "
-               f"{metrics.get('thresholds', {})}. Definitions: `report.md` in the report folder.")
-    report = folder / "report.md"
-    if report.is_file():
-        st.download_button("report.md をダウンロード / Download report.md", report.read_bytes(),
+    if report.report_md:
+        st.download_button("report.md をダウンロード / Download report.md", report.report_md.read_bytes(),
                            file_name="report.md", mime="text/markdown", key="eval_report_md")
 
 with charts_tab:
-    shown = 0
-    for key, caption in (("metrics", "設定別の指標 / Metrics by configuration"),
-                         ("languages", "言語別 / By language"),
-                         ("refusal", "拒否のトレードオフ / Refusal trade-off")):
-        png = folder / metrics.get("charts", {}).get(key, f"{key}.png")
-        if png.is_file():
-            st.image(str(png), caption=caption)
-            shown += 1
-    if not shown:
+    charts = report.charts()
+    captions = {"splits": "分割ごとの指標 / Each configuration on each split",
+                "refusal": "拒否のトレードオフ / Refusal trade-off"}
+    for key, png in charts.items():
+        st.image(str(png), caption=captions.get(key, key))
+    if not charts:
         st.warning(f"グラフがありません / No chart PNGs in `{folder}`.")
 
 with questions_tab:
-    rows = metrics.get("questions", [])
-    c1, c2, c3 = st.columns(3)
+    c0, c1, c2, c3 = st.columns(4)
+    chosen_splits = c0.multiselect("分割 / Split", splits, default=splits, key="eval_q_splits")
+    rows = [{**r, "split": s} for s in chosen_splits for r in metrics["results"][s]["questions"]]
     configs = c1.multiselect("設定 / Configuration", names, default=names, key="eval_configs")
     languages = c2.multiselect("言語 / Language", ["ja", "en"], default=["ja", "en"], format_func=LANG_LABEL.get,
                                key="eval_langs")
@@ -82,22 +82,21 @@ with questions_tab:
                          key="eval_misses")
 
     def is_miss(r: dict) -> bool:
-        if r["type"] == "unanswerable" or r.get("fact_recall") is None:
+        if r.get("fact_recall") is None:           # unanswerable: answering it is the miss
             return bool(r["answered"])
         return r.get("first_hit_rank") is None or (r.get("fact_recall") or 0) < 1 or not r["answered"]
 
-    table = [
-        {"id": r["id"], "config": r["config"], "lang": r["language"], "type": r["type"],
+    shown = [
+        {"split": r["split"], "id": r["id"], "config": r["config"], "lang": r["language"], "type": r["type"],
          "first hit rank": r.get("first_hit_rank"), "fact recall": r.get("fact_recall"),
-         "citation precision": r.get("citation_precision"), "answered": r["answered"],
+         "evidence cited": r.get("evidence_cited"), "answered": r["answered"],
          "confidence": r.get("confidence"), "ms": round(r.get("latency_ms") or 0.0),
          "question": r.get("question", ""), "answer": r.get("answer", "")}
         for r in rows
         if r["config"] in configs and r["language"] in languages and r["type"] in chosen_types
         and (not misses or is_miss(r))
     ]
-    st.caption(f"{len(table)} rows")
-    st.dataframe(table, hide_index=True, width="stretch",
+    st.caption(f"{len(shown)} rows")
+    st.dataframe(shown, hide_index=True, width="stretch",
                  column_config={"fact recall": st.column_config.NumberColumn(format="%.2f"),
-                                "citation precision": st.column_config.NumberColumn(format="%.2f"),
                                 "confidence": st.column_config.NumberColumn(format="%.3f")})
