@@ -82,14 +82,31 @@ class KeywordIndex:
                 shutil.rmtree(old, ignore_errors=True)
 
     def search(self, query: str, k: int = 10, allowed: set[str] | None = None) -> list[KeywordHit]:
+        return self.search_terms([(t, 1.0) for t in terms(query)], k, allowed)
+
+    def frequency(self, term: str) -> int:
+        """How many chunks hold the term (0: the index does not know it)."""
+        tid = self._bm25.vocab_dict.get(term) if self.ids else None
+        if tid is None:
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
+
+    def search_terms(self, weighted: list[tuple[str, float]], k: int = 10,
+                     allowed: set[str] | None = None) -> list[KeywordHit]:
+        """BM25 over terms with a weight each (translated terms count for less than typed ones)."""
         if not self.ids:
             return []
-        query_terms = [t for t in terms(query) if t in self._bm25.vocab_dict]
-        if not query_terms:
+        vocab = self._bm25.vocab_dict
+        weighted = [(t, w) for t, w in weighted if t in vocab and w > 0]
+        if not weighted:
             return []
         mask = None
         if allowed is not None:
             mask = np.fromiter((cid in allowed for cid in self.ids), dtype=np.float32, count=len(self.ids))
-        scores = self._bm25.get_scores(query_terms, weight_mask=mask)
+        if all(w == 1.0 for _, w in weighted):
+            scores = self._bm25.get_scores([t for t, _ in weighted], weight_mask=mask)
+        else:
+            scores = sum(w * self._bm25.get_scores([t], weight_mask=mask) for t, w in weighted)
         top = np.argsort(-scores)[:k]
         return [KeywordHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]

@@ -23,6 +23,7 @@ from index.keyword import KeywordIndex
 from index.pipeline import ingest
 from index.retrieve import Retriever
 from index.store import ChunkStore
+from index.tokenise import terms
 from index.embeddings import get_embedder
 from index.vectors import VectorIndex
 
@@ -91,6 +92,18 @@ def test_english_question_finds_japanese_passages(corpus_index):
     with Retriever(corpus_index) as r:
         top = r.search("How many companies took part in the industrial cluster plan?", 10)
     assert any("10,700社" in p.chunk.text or "10,200社" in p.chunk.text for p in top)
+
+
+def test_english_words_reach_the_keyword_leg_as_japanese_terms(corpus_index):
+    """An English question's words are looked up in JMdict and searched as the index's Japanese terms."""
+    question = "Which regions hold overseas trade fairs?"  # written for this test, not a gold question
+    with Retriever(corpus_index) as r:
+        weighted = dict(r.keyword_terms(question))
+        keyword_only = r.search(question, 5, mode="bm25")
+        hybrid = r.search(question, 10)
+    assert "海外" in weighted and all(r.keyword.frequency(t) > 0 for t in weighted)
+    assert keyword_only and all(any(t in terms(p.chunk.text) for t in weighted) for p in keyword_only)
+    assert any(p.keyword_rank is not None for p in hybrid)  # the keyword leg votes for English too
 
 
 # -- the indexes agree ----------------------------------------------------------

@@ -1,0 +1,200 @@
+"""English question words as weighted Japanese keyword terms, offline, through JMdict.
+
+The keyword leg indexes Sudachi terms of Japanese text, so an English question
+("export support for venture firms") finds nothing there unless its words are
+turned into Japanese first. JMdict (the EDRDG's Japanese–English dictionary,
+shipped as a SQLite file by the ``jamdict-data`` package, read here with the
+standard ``sqlite3`` module, read-only) maps an English gloss to the Japanese
+headwords it translates. Each headword is cut into BM25 terms by the same
+``index.tokenise.terms`` the index uses, so both sides agree on spelling.
+
+Which headwords to keep: a word like "support" glosses thirty entries. We keep
+those that (a) the indexed corpus actually uses (``known``: the BM25
+vocabulary), then prefer (b) entries JMdict marks as common (priority tags
+news1/ichi1/spec1/gai1), (c) senses where the word is the sense's first gloss
+and (d) earlier senses of an entry; at most ``PER_WORD`` headwords per English
+word, their weights summing to 1 so that a word with many translations does not
+outvote a word with one.
+
+Latin-script names and acronyms (K-RIP, MFCA, Neo) stand in the Japanese
+documents as they are: they are kept as keyword terms themselves.
+
+Lookups are cached per word (``lru_cache``): a warm question costs a few dict
+hits; a cold word costs one indexed SQLite query (about a millisecond).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Iterable
+
+from ingest.normalise import normalise
+
+from .tokenise import terms
+
+PER_WORD = 3                   # Japanese headwords kept per English word or phrase
+# A common word (JMdict priority tag) or a gloss that opens its sense is the usual translation.
+_COMMON_TAGS = ("news1", "ichi1", "spec1", "gai1", "spec2", "news2", "ichi2", "gai2")
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-'’&.]*[A-Za-z0-9]|[A-Za-z]")
+# A name or acronym: an upper-case letter after the first, a digit, or a hyphen (K-RIP, MFCA, iPS, R&D).
+_NAME = re.compile(r"^(?=.*[A-Z].*)(?:.+[A-Z]|.*\d|.*-).*$")
+
+
+@dataclass(frozen=True)
+class WeightedTerm:
+    term: str
+    weight: float
+    source: str               # the English word or phrase it came from
+
+
+@lru_cache(maxsize=1)
+def _db() -> sqlite3.Connection | None:
+    try:
+        from jamdict_data import JAMDICT_DB_PATH
+    except ImportError:  # the dictionary is a declared dependency; without it English keywords are names only
+        return None
+    con = sqlite3.connect(f"file:{JAMDICT_DB_PATH}?mode=ro", uri=True, check_same_thread=False)
+    return con
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS  # a plain list; no model is loaded
+
+    # Question words and the corpus-independent filler of questions about documents.
+    return frozenset(STOP_WORDS) | {"did", "does", "say", "says", "said", "document", "documents", "according",
+                                    "give", "given", "mention", "mentioned", "describe", "described", "example",
+                                    "examples", "kind", "kinds", "way", "ways", "number", "many", "much"}
+
+
+def _forms(word: str) -> list[str]:
+    """The dictionary forms an inflected English word may stand for (plural, -ing, -ed, -ies)."""
+    w = word.lower()
+    out = [w]
+    if w.endswith("ies") and len(w) > 4:
+        out.append(w[:-3] + "y")
+    if w.endswith("es") and len(w) > 4:
+        out.append(w[:-2])
+    if w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        out.append(w[:-1])
+    if w.endswith("ing") and len(w) > 5:
+        out += [w[:-3], w[:-3] + "e"]
+    if w.endswith("ed") and len(w) > 4:
+        out += [w[:-2], w[:-1], w[:-2] + "e"]
+    return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=20_000)
+def headwords(gloss: str) -> tuple[tuple[str, float], ...]:
+    """JMdict headwords glossed exactly as ``gloss`` (or "to gloss"), best first, with a rank score."""
+    con = _db()
+    if con is None:
+        return ()
+    rows = con.execute(
+        """
+        SELECT s.idseq, s.ID, g.text,
+               (SELECT MIN(g2.rowid) FROM SenseGloss g2 WHERE g2.sid = s.ID) = g.rowid AS first_gloss,
+               (SELECT COUNT(*) FROM Sense s2 WHERE s2.idseq = s.idseq AND s2.ID < s.ID) AS sense_no
+        FROM SenseGloss g JOIN Sense s ON g.sid = s.ID
+        WHERE g.text IN (?, ?) AND +g.lang = 'eng'  -- + keeps SQLite on the text index
+        """, (gloss, f"to {gloss}")).fetchall()
+    best: dict[str, float] = {}
+    for idseq, _sid, _text, first_gloss, sense_no in rows:
+        kanji = con.execute(
+            "SELECT k.text, EXISTS(SELECT 1 FROM KJP p WHERE p.kid = k.ID AND p.text IN (%s)) FROM Kanji k "
+            "WHERE k.idseq = ? ORDER BY k.ID" % ",".join("?" * len(_COMMON_TAGS)), (*_COMMON_TAGS, idseq)).fetchall()
+        if kanji:
+            forms = kanji[:1]
+        else:
+            forms = con.execute(
+                "SELECT k.text, EXISTS(SELECT 1 FROM KNP p WHERE p.kid = k.ID AND p.text IN (%s)) FROM Kana k "
+                "WHERE k.idseq = ? ORDER BY k.ID" % ",".join("?" * len(_COMMON_TAGS)),
+                (*_COMMON_TAGS, idseq)).fetchall()[:1]
+        for text, common in forms:
+            rank = 2.0 * bool(common) + 1.0 * bool(first_gloss) - 0.25 * min(sense_no, 2)
+            best[text] = max(best.get(text, -9.0), rank)
+    return tuple(sorted(best.items(), key=lambda kv: -kv[1]))
+
+
+@lru_cache(maxsize=20_000)
+def _candidates(english: str) -> tuple[tuple[tuple[str, float], ...], ...]:
+    """Per dictionary form of an English word or phrase, its headwords' BM25 terms with their rank."""
+    out = []
+    for form in _forms(english) if " " not in english else [english]:
+        found = []
+        for headword, rank in headwords(form):
+            hw_terms = terms(headword)
+            if hw_terms:  # the whole headword's term (its long unit) is what BM25 matches best
+                found.append((hw_terms[0], rank))
+        out.append(tuple(found))
+    return tuple(out)
+
+
+def _japanese_terms(english: str, frequency: Callable[[str], int] | None) -> list[str]:
+    """Up to PER_WORD terms the corpus uses, best first.
+
+    All dictionary forms of the word count (exports → export); among equally
+    ranked translations the one the corpus uses most is the likely sense.
+    """
+    ranked: dict[str, tuple[float, int]] = {}
+    for found in _candidates(english):
+        for term, rank in found:
+            df = frequency(term) if frequency is not None else 1
+            if df > 0 and (term not in ranked or ranked[term][0] < rank):
+                ranked[term] = (rank, df)
+    return sorted(ranked, key=lambda t: (-ranked[t][0], -ranked[t][1]))[:PER_WORD]
+
+
+def english_words(question: str) -> list[str]:
+    """The Latin-script words of a question, possessives dropped (K-RIP's → K-RIP)."""
+    return [re.sub(r"['’]s$", "", w) for w in _WORD.findall(normalise(question))]
+
+
+def is_name(word: str) -> bool:
+    """A Latin-script name or acronym that documents write as it is (K-RIP, MFCA, iPS)."""
+    return bool(_NAME.match(word)) and len(word) >= 2
+
+
+def keyword_terms(question: str, frequency: Callable[[str], int] | None = None) -> list[WeightedTerm]:
+    """The weighted Japanese (and Latin-name) keyword terms of an English question.
+
+    Two-word phrases are looked up first ("trade fair" → 見本市); their words
+    are then not looked up alone. ``frequency`` gives how many indexed chunks hold a term.
+    """
+    words = english_words(question)
+    stop = _stop_words()
+    out: list[WeightedTerm] = []
+    used: set[int] = set()
+    for i, word in enumerate(words):
+        if is_name(word):
+            for t in dict.fromkeys(terms(word)):
+                if frequency is None or frequency(t) > 0:
+                    out.append(WeightedTerm(t, 1.0, word))
+            used.add(i)
+    for i in range(len(words) - 1):
+        a, b = words[i], words[i + 1]
+        if {i, i + 1} & used or a.lower() in stop or b.lower() in stop:
+            continue
+        found = _japanese_terms(f"{a} {b}".lower(), frequency)
+        if found:
+            out += [WeightedTerm(t, 1.0 / len(found), f"{a} {b}") for t in found]
+            used |= {i, i + 1}
+    for i, word in enumerate(words):
+        if i in used or word.lower() in stop or len(word) < 3:
+            continue
+        found = _japanese_terms(word.lower(), frequency)
+        out += [WeightedTerm(t, 1.0 / len(found), word) for t in found]
+    return _merge(out)
+
+
+def _merge(found: Iterable[WeightedTerm]) -> list[WeightedTerm]:
+    """One entry per term, weights added (two English words may translate to the same term)."""
+    merged: dict[str, WeightedTerm] = {}
+    for wt in found:
+        old = merged.get(wt.term)
+        merged[wt.term] = wt if old is None else WeightedTerm(wt.term, old.weight + wt.weight, old.source)
+    return list(merged.values())

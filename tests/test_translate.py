@@ -1,0 +1,53 @@
+"""The cross-lingual keyword leg: English question words to Japanese BM25 terms through JMdict.
+
+Questions here are written for these tests, not taken from the gold sets.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from index.tokenise import terms
+from index.translate import english_words, headwords, is_name, keyword_terms
+
+
+def test_dictionary_maps_common_words_to_their_usual_japanese():
+    assert "輸出" in dict(headwords("export"))
+    assert "見本市" in dict(headwords("trade fair"))
+    # JMdict's priority tags rank the everyday word above rarer ones.
+    ranked = [hw for hw, _ in headwords("university")]
+    assert ranked.index("大学") < ranked.index("ユニバーシティー")
+
+
+def test_english_question_becomes_weighted_japanese_terms_in_index_spelling():
+    found = keyword_terms("Which regions promote exports of farm products?")
+    by_source = defaultdict(float)
+    for wt in found:
+        by_source[wt.source] += wt.weight
+        # Every term is spelt as the index spells it: its own Sudachi term.
+        assert terms(wt.term)[0] == wt.term
+    assert "輸出" in {wt.term for wt in found}
+    # A word's translations share one vote, so a word with many senses does not outvote the rest.
+    assert all(abs(total - 1.0) < 1e-6 for total in by_source.values())
+    # Question words and function words are not looked up.
+    assert not {"Which", "of"} & set(by_source)
+
+
+def test_phrases_are_looked_up_before_their_words():
+    found = keyword_terms("Did the city hold a trade fair last spring?")
+    sources = {wt.source for wt in found}
+    assert "trade fair" in sources and "trade" not in sources
+
+
+def test_latin_names_and_acronyms_stay_as_keywords():
+    assert is_name("NEDO") and is_name("K-RIP") and is_name("iPS") and not is_name("Which")
+    assert english_words("What is JETRO's role?") == ["What", "is", "JETRO", "role"]
+    found = {wt.term for wt in keyword_terms("What does NEDO fund?")}
+    assert set(terms("NEDO")) <= found
+
+
+def test_only_terms_the_index_holds_are_kept_the_most_used_first():
+    corpus = {"支援": 40, "援助": 2}
+    found = keyword_terms("support", frequency=lambda t: corpus.get(t, 0))
+    assert [wt.term for wt in found] == ["支援", "援助"]
+    assert keyword_terms("support", frequency=lambda t: 0) == []
