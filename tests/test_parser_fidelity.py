@@ -1,0 +1,23 @@
+"""The fidelity report (eval/bench_parse.py): its reference reads the PDF's glyphs, and it runs end to end."""
+from __future__ import annotations
+
+from eval import bench_parse
+
+from tests.conftest import real_pdf
+
+
+def test_reference_finds_notes_marks_and_page_turns_from_glyphs():
+    ref = bench_parse.reference(real_pdf("mext_st_whitepaper_r6_ch2.pdf"))
+    assert 10.0 <= ref.body_size <= 11.0
+    # the notes at the foot of the columns are numbered, small and carry URLs
+    assert len(ref.notes) >= 10
+    assert sum("https://" in n for _, n in ref.notes) >= 5
+    # superscript marks sit after a word, with body text on both sides
+    assert ref.marks and all(m.isdigit() for _, m, _ in ref.marks)
+    assert ref.turns
+
+
+def test_report_runs_on_a_small_file(capsys):
+    assert bench_parse.main([str(real_pdf("pdfminer_jo_vertical.pdf"))]) == 0
+    out = capsys.readouterr().out
+    assert "ours / pypdf / PyMuPDF" in out and "pdfminer_jo_vertical" in out
