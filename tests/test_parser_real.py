@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from tests.conftest import all_text, real_pdf
 
@@ -35,13 +34,10 @@ def test_whitepaper_furniture_and_fullwidth():
     assert doc.title.startswith("第2章")
 
 
-def test_whitepaper_speed():
-    p = real_pdf("mext_st_whitepaper_r6_ch2.pdf")
-    t = time.perf_counter()
-    doc = parse_pdf(p)
-    dt = time.perf_counter() - t
-    assert len(doc.pages) == 13
-    assert dt < 10, f"{dt:.1f}s for 13 pages"
+def test_whitepaper_every_page_read():
+    # speed is measured by eval/bench_parse.py beside pypdf and PyMuPDF, not asserted here
+    doc = parse_pdf(real_pdf("mext_st_whitepaper_r6_ch2.pdf"))
+    assert len(doc.pages) == 13 and all(p.blocks for p in doc.pages)
 
 
 def test_whitepaper_ch1_margin_tab_gone():
