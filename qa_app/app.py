@@ -18,9 +18,10 @@ if str(ROOT) not in sys.path:          # `streamlit run qa_app/app.py` puts only
 
 import streamlit as st  # noqa: E402
 
+from qa_app.views import shared as S  # noqa: E402
 from qa_app.views.shared import documents, index_dir, index_exists  # noqa: E402
 
-st.set_page_config(page_title="policyqa", page_icon=":material/description:", layout="wide")
+st.set_page_config(page_title="policyqa", page_icon="📄", layout="wide")
 
 pages = [
     st.Page("views/ask.py", title="質問 / Ask", icon=":material/question_answer:", default=True),  # served at /
@@ -34,8 +35,8 @@ with st.sidebar:
     index = index_dir()
     if index_exists(index):
         docs = documents()
-        st.caption(f"索引 / Index: `{index}` — {len(docs)} documents, {sum(d.chunks for d in docs)} passages")
+        st.caption(f"索引 / Index: {S.md(index)} — {len(docs)} documents, {sum(d.chunks for d in docs)} passages")
     else:
-        st.caption(f"索引 / Index: `{index}` (not built yet)")
+        st.caption(f"索引 / Index: {S.md(index)} (not built yet)")
 
 current.run()

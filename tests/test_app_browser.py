@@ -171,3 +171,100 @@ def test_browse_and_upload_in_the_browser(empty_server, tmp_path):
             page.screenshot(path=str(ARTIFACTS / "browse.png"))
         finally:
             browser.close()
+
+
+# ---------------------------------------------------------------- hostile documents, in Streamlit's own renderer
+
+from tests.test_app_hostile import (  # noqa: E402  (the fixture is shared with the AppTest checks)
+    DOC_ID, IMG, QUESTION, UPLOAD_NAME, hostile_index, hostile_pdf)
+
+INJECTED = """() => {
+  const main = document.querySelector("[data-testid='stMain']") || document.body;
+  const foreign = s => s && !s.startsWith("data:") && !s.startsWith("blob:") && !s.startsWith(location.origin);
+  return {
+    pwned: window.pwned === 1,
+    images: [...document.querySelectorAll("img")].map(i => i.src).filter(foreign),
+    onerror: document.querySelectorAll("[onerror]").length,
+    links: [...main.querySelectorAll("a[href]")].map(a => a.href).filter(h => h.includes("127.0.0.1:1")),
+    bold: [...main.querySelectorAll("strong, b")].filter(e => e.textContent.trim() === "bold").length,
+    code: main.querySelectorAll("code").length,
+  };
+}"""
+
+
+def assert_nothing_injected(page) -> None:
+    found = page.evaluate(INJECTED)
+    assert found == {"pwned": False, "images": [], "onerror": 0, "links": [], "bold": 0, "code": 0}, found
+
+
+@pytest.fixture
+def hostile_server(hostile_index, tmp_path):
+    yield from serve(hostile_index, tmp_path)
+
+
+def test_hostile_documents_render_as_text_and_nothing_leaves_the_machine(hostile_server, tmp_path):
+    from urllib.parse import urlparse
+
+    url, _log = hostile_server
+    port = urlparse(url).port
+    outside: list[str] = []
+
+    def only_our_server(route) -> None:
+        u = urlparse(route.request.url)
+        if u.scheme in ("data", "blob") or (u.hostname == "127.0.0.1" and u.port == port):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    upload = tmp_path / UPLOAD_NAME
+    upload.write_bytes(hostile_pdf())
+    fake = tmp_path / "bad`<img src=x onerror=alert(2)>`.pdf"
+    fake.write_bytes(b"<html>not a pdf</html>")
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1600}, locale="ja-JP")
+            context.route("**/*", only_our_server)
+            page = context.new_page()
+            page.goto(url, wait_until="domcontentloaded")
+            box = page.get_by_label("質問（日本語または英語） / Question (Japanese or English)")
+            box.wait_for(timeout=30_000)
+            box.fill(QUESTION)
+            page.get_by_role("button", name="質問する / Ask").click()
+            cite = page.get_by_role("button", name="[1]")
+            cite.wait_for(timeout=90_000)
+            cite.click()
+            page.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
+            page.get_by_text("関連する箇所", exact=False).first.click()     # open the closest passages too
+            page.wait_for_timeout(1000)
+            main = page.locator("[data-testid='stMain']")
+            shown = main.inner_text().replace("\u2060", "")   # the word joiner that keeps URLs from linking
+            assert IMG in shown and DOC_ID in shown
+            assert_nothing_injected(page)
+
+            page.goto(url + "/browse", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="資料 / Browse").wait_for(timeout=30_000)
+            page.get_by_role("tab", name="文脈検索 / Keyword in context").click()
+            query = page.get_by_label("語句", exact=False)
+            query.fill("onerror")
+            query.press("Enter")
+            page.get_by_text(DOC_ID, exact=False).last.wait_for(timeout=30_000)
+            page.wait_for_timeout(500)
+            assert_nothing_injected(page)
+
+            page.goto(url + "/add", wait_until="domcontentloaded")
+            page.get_by_role("heading", name="取り込み / Add documents").wait_for(timeout=30_000)
+            page.locator("[data-testid='stFileUploader'] input[type='file']").set_input_files([str(upload), str(fake)])
+            go = page.get_by_role("button", name="取り込む / Ingest")
+            page.wait_for_function("b => !b.disabled", arg=go.element_handle(), timeout=30_000)
+            go.click()
+            page.get_by_text("file(s) not added").wait_for(timeout=90_000)
+            assert fake.name in main.inner_text().replace("\u2060", "")
+            page.wait_for_timeout(500)
+            assert_nothing_injected(page)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "hostile_upload.png"))
+        finally:
+            browser.close()
+    assert not outside, f"requests left the machine: {outside}"

@@ -60,8 +60,8 @@ with st.sidebar:
         for i in range(len(state.history) - 1, -1, -1):
             h = state.history[i]
             mark = "▶ " if i == state.current else ""
-            st.button(f"{mark}{h['question'][:60]}", key=f"history_{i}", on_click=_reopen, args=(i,),
-                      help=f"{h['at']} · {h['ms']:.0f} ms", width="stretch")
+            st.button(f"{mark}{S.md(h['question'][:60])}", key=f"history_{i}", on_click=_reopen, args=(i,),
+                      help=S.md(f"{h['at']} · {h['ms']:.0f} ms"), width="stretch")
 
 if state.current is None:
     st.info("質問を入力して「質問する / Ask」を押してください。回答の各文には根拠の資料・ページが付きます。"
@@ -73,24 +73,24 @@ entry = state.history[idx]
 answer = entry["answer"]
 by_id = {d.doc_id: d for d in docs}
 
-st.subheader(answer.question)
+st.subheader(S.md(answer.question), anchor=False)
 if entry["docs"]:
-    st.caption("資料 / Documents: " + ", ".join(doc_labels.get(d, d) for d in entry["docs"]))
+    st.caption("資料 / Documents: " + S.md(", ".join(doc_labels.get(d, d) for d in entry["docs"])))
 
 if answer.answerable:
-    st.markdown(S.md_escape(answer.answer).replace("\n", "  \n"))
+    st.markdown(S.md(answer.answer))
 else:
-    st.warning(answer.answer or "回答できません / No answer found in the documents.")
+    st.warning(S.md(answer.answer or "回答できません / No answer found in the documents."))
     for note in answer.notes:
-        st.caption(f"理由 / Why: {note}")
+        st.caption("理由 / Why: " + S.md(note))
 
 # ---------------------------------------------------------------- citations
 
 if answer.citations:
     st.markdown("#### 根拠 / Citations")
     for c in answer.citations:
-        about = f" — {c.subject}" if c.subject else ""
-        st.button(f"[{c.n}] {c.title} p.{c.page}{about}", key=f"cite_{idx}_{c.n}", on_click=_select,
+        about = f" — {S.md(c.subject)}" if c.subject else ""
+        st.button(f"[{c.n}] {S.md(c.title)} p.{c.page}{about}", key=f"cite_{idx}_{c.n}", on_click=_select,
                   args=(idx, c.n), type="primary" if entry["selected"] == c.n else "secondary", width="stretch")
 
 
@@ -108,13 +108,13 @@ if selected is not None:
     doc = by_id.get(c.doc_id)
     pdf = doc.pdf if doc and doc.pdf and doc.pdf.exists() else S.find_pdf(c.doc_id, doc.path if doc else "")
     with st.container(border=True):
-        about = f" — {S.md_escape(c.subject)}" if c.subject else ""
-        st.markdown(f"**[{c.n}] {S.md_escape(c.title)}** p.{c.page}{about}")
-        st.caption(f"`{c.doc_id}` · 節 / Section: {c.section or '—'}")
+        about = f" — {S.md(c.subject)}" if c.subject else ""
+        st.markdown(f"**\\[{c.n}\\] {S.md(c.title)}** p.{c.page}{about}")
+        st.caption(f"{S.md(c.doc_id)} · 節 / Section: {S.md(c.section or '—')}")
         left, right = st.columns([3, 2])
         with left:
             if pdf is None:
-                st.info(f"PDF が見つかりません / The PDF of {c.doc_id} is not on this machine.")
+                st.info(f"PDF が見つかりません / The PDF of {S.md(c.doc_id)} is not on this machine.")
             else:
                 boxes = tuple((p, b.x0, b.top, b.x1, b.bottom) for p, b in c.boxes)
                 t0 = time.perf_counter()
@@ -124,17 +124,17 @@ if selected is not None:
                 if not rendered:
                     st.info("この引用の位置情報がありません / No position recorded for this quote.")
                 for page, png, exact, note in rendered:
-                    caption = f"{c.title} p.{page}" + ("" if exact else f" — {note}")
+                    caption = S.md(f"{c.title} p.{page}" + ("" if exact else f" — {note}"))
                     st.image(png, caption=caption, width="stretch")
         with right:
             st.markdown("**引用 / Quote**")
-            st.markdown("> " + S.md_escape(c.text).replace("\n", "  \n> "))
+            st.markdown("> " + S.md(c.text).replace("\n", "\n> "))
             text, chunk = _chunk_text(c.chunk_id)
             if text:
                 st.markdown("**前後の文脈 / In context**")
                 st.markdown(S.mark_quote(text, c.text, c.start))
             if chunk is not None and getattr(chunk, "section", None):
-                st.caption("節 / Section path: " + " > ".join(chunk.section))
+                st.caption("節 / Section path: " + S.md(" > ".join(chunk.section)))
             if pdf is not None:
                 st.download_button("PDF をダウンロード / Download the PDF", data=pdf.read_bytes(),
                                    file_name=pdf.name, mime="application/pdf", key=f"pdf_{idx}_{c.n}",
@@ -146,10 +146,10 @@ if answer.passages:
     with st.expander("関連する箇所 / Closest passages", expanded=not answer.answerable):
         for n, p in enumerate(answer.passages[:8], start=1):
             ch = p.chunk
-            about = f" — {S.md_escape(ch.subject)}" if ch.subject else ""
-            st.markdown(f"**{n}. {S.md_escape(ch.title)}** p.{ch.page}{about}  \n"
-                        f"<small>`{ch.doc_id}` · {S.md_escape(ch.section_path)}</small>", unsafe_allow_html=True)
-            st.markdown(S.md_escape(ch.text[:400]) + ("…" if len(ch.text) > 400 else ""))
+            about = f" — {S.md(ch.subject)}" if ch.subject else ""
+            st.markdown(f"**{n}\\. {S.md(ch.title)}** p.{ch.page}{about}")
+            st.caption(f"{S.md(ch.doc_id)} · {S.md(ch.section_path)}")
+            st.markdown(S.md(ch.text[:400]) + ("…" if len(ch.text) > 400 else ""))
 
 # ---------------------------------------------------------------- export and timings
 

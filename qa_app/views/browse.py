@@ -42,7 +42,7 @@ with catalogue_tab:
             column_config={"heading": "見出し / Heading", "page": "頁 / First page", "chunks": "箇所 / Chunks",
                            "path": "節 / Section path"})
         if doc.warnings:
-            st.warning("警告 / Warnings: " + "; ".join(doc.warnings))
+            st.warning("警告 / Warnings: " + S.md("; ".join(doc.warnings)))
         if doc.pdf:
             st.download_button("PDF をダウンロード / Download the PDF", data=doc.pdf.read_bytes(),
                                file_name=doc.pdf.name, mime="application/pdf", key=f"browse_pdf_{doc_id}",
@@ -61,8 +61,6 @@ with search_tab:
         st.caption(f"{len(hits)} hits" + (f" (first {len(shown)} shown)" if len(hits) > len(shown) else ""))
         for h in shown:
             pages = f"p.{h.page}" if h.page == h.page_end else f"pp.{h.page}–{h.page_end}"
-            st.markdown(
-                f"{'…' if h.cut_left else ''}{S.md_escape(h.left)}**{S.md_escape(h.match)}**"
-                f"{S.md_escape(h.right)}{'…' if h.cut_right else ''}  \n"
-                f"<small>`{h.doc_id}` {S.md_escape(h.title)} · {pages} · {S.md_escape(h.section or '—')}</small>",
-                unsafe_allow_html=True)
+            st.markdown(f"{'…' if h.cut_left else ''}{S.md(h.left)}**{S.md(h.match)}**"
+                        f"{S.md(h.right)}{'…' if h.cut_right else ''}")
+            st.caption(f"{S.md(h.doc_id)} · {S.md(h.title)} · {pages} · {S.md(h.section or '—')}")

@@ -228,21 +228,33 @@ def highlighted_pages(pdf: str, mtime: float, boxes: tuple[tuple[int, float, flo
 
 # ---------------------------------------------------------------- text helpers
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}<#|$~])")
+# Every ASCII punctuation mark: CommonMark lets a backslash escape each of them, and
+# escaped, none can open emphasis, a link or image, raw HTML, a code span, a heading,
+# a list, a table, a directive (`:red[...]`) or LaTeX. Text from a document, a file
+# name or a question is never Markdown, so all of it goes through `md` (or a widget
+# that shows plain text, such as st.dataframe).
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 
 
-def md_escape(text: str) -> str:
-    """Text shown through st.markdown as written (no emphasis, no LaTeX from a stray $)."""
-    return _MD_SPECIAL.sub(r"\\\1", text)
+# GFM turns bare URLs and e-mail addresses into links after parsing, whatever their escapes;
+# an invisible word joiner (U+2060) after "://", "www" and "@" keeps them text.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?i:(?<=\bwww))(?=\.)|(?<=@)")
+WORD_JOINER = "\u2060"
+
+
+def md(text: object) -> str:
+    """Any text, to be shown through st.markdown/caption/warning/button labels exactly as written."""
+    escaped = _MD_PUNCT.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, str(text)))
+    return escaped.replace("\r", "").replace("\n", "  \n")   # a line break stays a line break
 
 
 def mark_quote(text: str, quote: str, start: int | None = None) -> str:
-    """The passage as Markdown with the quote in bold (escaped otherwise)."""
+    """The passage as Markdown with the quote in bold (every character of the text escaped)."""
     at = start if start is not None and text[start:start + len(quote)] == quote else text.find(quote)
-    if not quote or at < 0:
-        return md_escape(text)
+    if not quote.strip() or at < 0:
+        return md(text)
     before, q, after = text[:at], text[at:at + len(quote)], text[at + len(quote):]
-    return f"{md_escape(before)}**{md_escape(q).strip()}**{md_escape(after)}"
+    return f"{md(before)}**{md(q.strip())}**{md(after)}"
 
 
 # ---------------------------------------------------------------- evidence export
@@ -282,6 +294,6 @@ def export_name(question: str, ext: str) -> str:
 
 
 def no_index_message() -> None:
-    st.warning(f"索引がありません / No index at `{index_dir()}`. "
+    st.warning(f"索引がありません / No index at {md(index_dir())}. "
                "Run `policyqa app` (it builds the index of the bundled corpus) or `policyqa ingest`, "
                "or add PDFs on the 取り込み / Add documents page.")

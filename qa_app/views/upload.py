@@ -12,8 +12,8 @@ st.title("取り込み / Add documents")
 index = S.index_dir()
 st.markdown(
     f"PDF を追加すると索引に取り込まれ、質問と検索の対象になります。1 ファイル {MAX_UPLOAD_MB} MB まで。  \n"
-    f"Add PDFs (up to **{MAX_UPLOAD_MB} MB per file**); they are saved in `{uploads_dir(index)}` and ingested. "
-    "A file must really be a PDF (start with `%PDF-`); names are made safe, and a different file never "
+    f"Add PDFs (up to **{MAX_UPLOAD_MB} MB per file**); they are saved in {S.md(uploads_dir(index))} and ingested. "
+    "A file must really be a PDF (start with “%PDF-”); names are made safe, and a different file never "
     "silently overwrites one already there. Documents already indexed are never lost: each document is "
     "ingested in one transaction, and a file that fails is reported and left out.")
 
@@ -61,5 +61,5 @@ if state.upload_results:
                    f"replaced {sum(r['status'] == 'replaced' for r in ok)}, "
                    f"unchanged {sum(r['status'] == 'unchanged' for r in ok)}.")
     if bad:
-        st.error(f"{len(bad)} file(s) not added: " + "; ".join(f"{r['file']}: {r['reason / note']}" for r in bad))
+        st.error(f"{len(bad)} file(s) not added: " + S.md("; ".join(f"{r['file']}: {r['reason / note']}" for r in bad)))
     st.dataframe(rows, hide_index=True, width="stretch")
