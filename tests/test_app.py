@@ -6,7 +6,6 @@ sets for the server it starts).
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 import time
@@ -152,11 +151,9 @@ def small_pdf(text: str) -> bytes:
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas
 
-    spec = importlib.util.find_spec("japanize_matplotlib")   # the font only: importing it warns
-    if spec is None:
-        pytest.skip("japanize-matplotlib (IPAexGothic) not installed: pip install -e '.[test]'")
-    font = Path(spec.origin).parent / "fonts" / "ipaexg.ttf"
-    pdfmetrics.registerFont(TTFont("IPAexGothic", str(font)))
+    from tests.test_app_hostile import jp_font      # matplotlib-fontja's IPAexGothic
+
+    pdfmetrics.registerFont(TTFont("IPAexGothic", str(jp_font())))
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4)
     c.setFont("IPAexGothic", 16)
