@@ -114,6 +114,19 @@ def test_parse_configs_and_splits():
         parse_splits("dev,train")
 
 
+def test_newdocs_split_is_skipped_with_a_note_when_its_pdfs_are_absent(tmp_path, monkeypatch):
+    import eval.run as run
+
+    (tmp_path / "newdocs.json").write_text(json.dumps({"folder": "../nowhere-evalh", "files": ["a.pdf"]}),
+                                           encoding="utf-8")
+    monkeypatch.setattr(run, "GOLD_DIR", tmp_path)
+    pdfs, why = run.newdocs_pdfs()
+    assert pdfs == [] and "absent" in why
+    with pytest.raises(ValueError, match="newdocs skipped: .*absent"):
+        run.run_eval(splits="newdocs", configs="default", out_dir=tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
 # ---------------------------------------------------------------- the plain hybrid's parts
 
 
