@@ -275,7 +275,7 @@ def cmd_eval(args) -> int:
     out = args.out or DEFAULT_OUT
     metrics = run_eval(splits, configs, out, index_dir=args.index, gold=args.gold, cache_dir=args.cache,
                        console=console)
-    Console(width=max(console.width, 150)).print(summary_console_table(metrics))
+    Console(width=max(console.width, 240)).print(summary_console_table(metrics))   # never wrap the labels
     for split, why in metrics["skipped"].items():
         console.print(f"[yellow]{split} {why}[/]")
     console.print(f"report: {out / 'report.md'}  ·  figures: {out / 'metrics.json'}  ·  "
