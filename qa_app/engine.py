@@ -20,6 +20,7 @@ import numpy as np
 from index.retrieve import Mode, Passage, Retriever
 
 from . import extractive as ex
+from .answer_types import asked_type
 from .question import QuestionInfo, analyse
 from .records import Answer, Citation, ListItem
 
@@ -80,6 +81,8 @@ class AnswerEngine:
         cands = ex.candidates(passages, vectors.sentence_vectors([p.chunk for p in passages]))
         query_vector = np.asarray(vectors.embedder.get_query_embedding(question), dtype=np.float32)
         ex.score(cands, info, query_vector, self._terms, len(passages))
+        asked = asked_type(question)
+        ex.type_bonus(cands, asked)
         best = max((c.relevance for c in cands), default=0.0)
 
         reason = _refusal_reason(info, passages, best, self.abstain_below[info.language])
@@ -89,7 +92,10 @@ class AnswerEngine:
             items = ex.pick_items(cands)
             if items:
                 return _list_answer(question, info, items), best
-        return _fact_answer(question, info, ex.pick(cands)), best
+        chosen, reason = ex.shape(cands, asked, info)
+        if reason:
+            return Answer(question, info.language, info.kind, refusal(info), False, notes=[reason]), best
+        return _fact_answer(question, info, chosen), best
 
 
 def _refusal_reason(info: QuestionInfo, passages: list[Passage], best: float, threshold: float) -> str | None:

@@ -19,6 +19,7 @@ from index.retrieve import Passage
 from index.tokenise import terms
 from ingest.records import Chunk
 
+from .answer_types import AskedType, holds
 from .question import QuestionInfo
 
 # Weights of the sentence score; set on the development gold set (README, "Answers").
@@ -162,3 +163,97 @@ def leading_figure(text: str, unit: str | None) -> str | None:
         return None
     m = re.search(r"約?\d[\d,.]*\s*(?:万|億|千)?\s*" + unit, text)
     return m.group().strip() if m else None
+
+
+# -- answers shaped by what the question asks (qa_app/answer_types.py) --------------
+
+W_TYPE = 0.15              # a sentence holding the asked type (a figure in the unit, a date, a person …)
+EXPLAIN_FOLLOWING = 3      # how/why: sentences after the topic sentence, same passage
+MAX_ANSWER_CHARS = 400     # the quoted text of one answer, at most (issue 9: short answers)
+PART_REACH = 3             # a second asked figure is looked for this many sentences on first
+PART_KEEP_RATIO = 0.6      # elsewhere, a sentence for a further part must score this share of the best
+
+
+def _holds(c: Candidate, part: str, unit: str | None = None) -> bool:
+    text = c.text
+    if c.chunk.text.startswith("|"):
+        # A table row's unit often stands in the header row.
+        text = c.chunk.text.split("\n", 1)[0] + "\n" + text
+    return holds(text, part, unit)
+
+
+def type_bonus(cands: list[Candidate], asked: AskedType) -> None:
+    """Sentences that hold the asked answer type rank higher (the first asked unit, or the entity)."""
+    for c in cands:
+        if asked.units and _holds(c, "number", asked.units[0]):
+            c.score += W_TYPE
+        elif asked.entity and _holds(c, asked.entity):
+            c.score += W_TYPE
+
+
+def _following(cands: list[Candidate], c: Candidate, reach: int) -> list[Candidate]:
+    """The sentences after c in its passage (the same paragraph, as far as the chunker kept it)."""
+    after = {d.index: d for d in cands if d.chunk.chunk_id == c.chunk.chunk_id and c.index < d.index <= c.index + reach}
+    out = []
+    for i in range(c.index + 1, c.index + reach + 1):
+        d = after.get(i)
+        if d is None or d.text.lstrip().startswith(("|", "■", "●", "○", "【")):
+            break  # the paragraph ends at a table, a heading or a new bullet
+        out.append(d)
+    return out
+
+
+def _pins(c: Candidate, info: QuestionInfo) -> bool:
+    """A figure's passage must name the attribute the question asks the value of (「賞金はいくら」:
+    賞金): a figure of another attribute answers a different question. (The same test for a
+    named year refused answerable questions on dev: years often stand in a table or heading
+    outside the passage.)"""
+    return not info.attribute or info.attribute in re.sub(r"\s+", "", c.chunk.context + c.chunk.text)
+
+
+def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple[list[Candidate], str | None]:
+    """The sentences to quote for the question's type, or a refusal reason.
+
+    - figures: a sentence with a figure in each asked unit; a second part is
+      looked for first in the sentences that follow (two-part questions);
+    - how/why: the best sentence and the 1–3 sentences after it in its passage;
+    - otherwise the best sentences (``pick``).
+    """
+    ranked = sorted(cands, key=lambda c: c.score, reverse=True)
+    if not ranked:
+        return [], None
+    if asked.units:
+        chosen: list[Candidate] = []
+        for n, unit in enumerate(asked.units):
+            if any(_holds(c, "number", unit) for c in chosen):
+                continue
+            near = [d for c in chosen for d in _following(cands, c, PART_REACH) if _holds(d, "number", unit)]
+            floor = PART_KEEP_RATIO * ranked[0].score if chosen else float("-inf")
+            anywhere = [c for c in ranked if c.score >= floor and _holds(c, "number", unit)]
+            found = near[:1] or anywhere[:1]
+            if n == 0:
+                if not found:
+                    return [], f"no retrieved sentence gives a figure in the unit asked for ({unit})"
+                if "円" in unit:  # a sum: its attribute (fee, prize, budget) must be the one stated
+                    found = [c for c in anywhere if _pins(c, info)][:1]
+                if not found:
+                    return [], f"no figure in the asked unit stands beside 「{info.attribute}」, which the question asks for"
+            if not found:
+                continue
+            chosen.append(found[0])
+        return _within(chosen), None
+    if asked.explains:
+        top = ranked[0]
+        return _within([top, *_following(cands, top, EXPLAIN_FOLLOWING)]), None
+    return pick(cands), None
+
+
+def _within(chosen: list[Candidate]) -> list[Candidate]:
+    """Keep quotes while the answer stays under MAX_ANSWER_CHARS (the first always stays)."""
+    out, total = [], 0
+    for c in chosen:
+        if out and total + len(c.text) > MAX_ANSWER_CHARS:
+            break
+        out.append(c)
+        total += len(c.text)
+    return out

@@ -12,8 +12,9 @@ from .records import Language
 
 # "Which clusters …", "examples of …", 「どのクラスター」「例は」「どこ」「事例」.
 _LIST_EN = re.compile(r"\b(which|what)\s+(clusters?|projects?|regions?|organi[sz]ations?|examples?|initiatives?)\b"
-                      r"|\b(examples?|list|name (the|some))\b|\bwhere\b", re.I)
-_LIST_JA = re.compile(r"どの(クラスター|プロジェクト|地域|事業|組織)|例[はを]|事例|どこ|どんなクラスター|挙げ"
+                      r"|\b(examples?|list|name (the|some))\b", re.I)
+# "where"/どこ ask for a place (qa_app/answer_types.py), not for a list.
+_LIST_JA = re.compile(r"どの(クラスター|プロジェクト|地域|事業|組織)|例[はを]|事例は|どんなクラスター|挙げ"
                       r"|(クラスター|プロジェクト|地域|ところ)は[?？]?$")
 _NUMBER_EN = re.compile(r"\bhow (many|much)\b|\bwhat (was|is) the (number|budget|amount|total|share|rate)\b"
                         r"|\bbudget\b|\bhow large\b", re.I)

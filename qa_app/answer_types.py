@@ -1,0 +1,153 @@
+"""What type of answer a question asks for, and whether a piece of text holds one.
+
+A question asks for figures in units (何社, "how many universities" → 校/大学),
+a person (誰, who), an organisation (どの機関, which organisation), a place
+(どこ, where), a date (いつ, when), a reason (なぜ, why) or a method (どうやって,
+how). Two-part questions ask for two things (「何社が集まり、何組が…」): every
+asked part is listed, in the question's order.
+
+Whether text holds an answer of a type is decided from general language
+features only: a figure followed by the unit (regex), a date expression, or a
+proper noun of the right class by Sudachi's part of speech (名詞-固有名詞-人名 /
+地名 / 一般) plus the suffixes that mark organisations (協会, 機構, 株式会社 …).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ingest.normalise import normalise
+
+# The figure before a unit: 約10,700, 1億8千万, 47, ８ (NFKC makes digits ASCII).
+_FIGURE = r"\d[\d,.]*\s*(?:(?:兆|億|万|千)\s*(?:\d[\d,.]*\s*)?)*"
+
+# Japanese counters a question may ask with 何… and the units that answer them.
+UNITS_JA = {
+    "社": "社", "件": "件", "人": "[人名]", "名": "[人名]", "校": "(?:校|大学)", "大学": "(?:大学|校)", "行": "行",
+    "組": "組", "倍": "倍", "回": "回", "円": "円", "億": "億円?", "万": "万円?", "割": "割", "%": "%",
+    "機関": "機関", "団体": "団体", "か国": "[かカヶケ]国", "カ国": "[かカヶケ]国", "ヶ国": "[かカヶケ]国",
+    "地域": "地域", "プロジェクト": "(?:プロジェクト|件)", "事業": "(?:事業|件)", "拠点": "(?:拠点|か所|箇所)",
+    "年": "年", "ブロック": "ブロック", "種類": "種類", "回目": "回",
+}
+# English nouns after "how many" and the Japanese units that count them.
+UNITS_EN = {
+    r"compan(?:y|ies)|firms?|enterprises?|businesses": "社",
+    r"universit(?:y|ies)|colleges?|schools?": "(?:校|大学)",
+    r"people|persons?|participants?|members?|staff|employees?|coordinators?|researchers?|students?|engineers?": "[人名]",
+    r"cases?|projects?|applications?|proposals?|patents?|products?|deals?|contracts?|items?": "件",
+    r"banks?|financial institutions?": "(?:行|機関)",
+    r"pairs?|groups?|teams?": "組",
+    r"times|visits?": "(?:回|倍)",
+    r"countries|nations?": "[かカヶケ]国",
+    r"organi[sz]ations?|institutions?|bodies|agencies": "(?:機関|団体)",
+    r"regions?|areas?|blocks?": "(?:地域|ブロック)",
+    r"yen": "円",
+}
+_MONEY_EN = re.compile(r"\bhow much\b|\bwhat (?:is|was|were|are) the (?:\w+ )?(?:budget|cost|fee|price|amount|sales|revenue)"
+                       r"|\b(?:budget|fee|cost)s? (?:of|for|was|is)\b", re.I)
+_MONEY_JA = re.compile(r"いくら|予算|金額|費用|[会受講]?費は|料金|売上|投資額|補助額")
+_PERCENT = re.compile(r"percent|percentage|share|rate|割合|比率|シェア|率は", re.I)
+_RATIO = re.compile(r"how many times|何倍|倍率", re.I)
+
+_WHO = re.compile(r"\bwho\b|\bwhom\b|誰|だれ|どなた|どの(?:人|方)", re.I)
+_ORG = re.compile(r"\bwhich (?:company|firm|organi[sz]ation|institution|agency|university|body|bank)\b"
+                  r"|どの(?:企業|会社|機関|団体|大学|組織)|(?:企業|会社|機関|団体|組織)は[?？]?$", re.I)
+_WHERE = re.compile(r"\bwhere\b|どこ|どの(?:地域|国|場所|都市)|場所は", re.I)
+_WHEN = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|いつ|何年(?!間)|何月|時期", re.I)
+_WHY = re.compile(r"\bwhy\b|\bwhat (?:made|makes)\b|\breasons?\b|なぜ|何故|どうして|理由|要因|背景", re.I)
+_HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|have)\b|\bin what way"
+                  r"|どうやって|どのように|どのような(?:方法|工夫|仕組み)|どう(?:して|やって|する|いう|連携)|方法|工夫|仕組み", re.I)
+
+_HOW_MANY_EN = re.compile(r"how many\s+(?:\w+\s+){0,2}?(\w+(?: institutions?)?)", re.I)
+_HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA), key=len, reverse=True)) + ")")
+
+
+@dataclass(frozen=True)
+class AskedType:
+    """What a question asks for: each asked part in order, e.g. ("unit:社", "unit:組") or ("person",)."""
+    parts: tuple[str, ...]
+    units: tuple[str, ...]      # a regex per asked unit (same order as the unit parts)
+
+    @property
+    def explains(self) -> bool:
+        return bool({"why", "how"} & set(self.parts))
+
+    @property
+    def entity(self) -> str | None:
+        return next((p for p in self.parts if p in ("person", "organisation", "place", "date")), None)
+
+
+def asked_type(question: str) -> AskedType:
+    text = normalise(question)
+    parts: list[tuple[int, str]] = []
+    units: dict[int, str] = {}
+    for m in _HOW_MANY_JA.finditer(text):
+        units[m.start()] = UNITS_JA[m.group(1)]
+    for m in _HOW_MANY_EN.finditer(text):
+        noun = m.group(1).lower()
+        unit = next((u for pattern, u in UNITS_EN.items() if re.fullmatch(pattern, noun)), None)
+        units[m.start()] = unit or r"(?:社|件|人|名|校|行|組|回|機関|団体)"
+    for pattern, unit in ((_MONEY_EN, "円"), (_MONEY_JA, "円"), (_RATIO, "倍"), (_PERCENT, "[%割]")):
+        m = pattern.search(text)
+        if m and _WHY.search(text) and not units:
+            continue  # "why does X need more investment": a reason is asked, not a sum
+        if m and not any(abs(m.start() - at) < 12 for at in units):
+            units[m.start()] = unit
+    for at, unit in units.items():
+        parts.append((at, f"unit:{unit}"))
+    for kind, pattern in (("person", _WHO), ("organisation", _ORG), ("place", _WHERE), ("date", _WHEN),
+                          ("why", _WHY), ("how", _HOW)):
+        m = pattern.search(text)
+        if m:
+            parts.append((m.start(), kind))
+    parts.sort()
+    ordered_units = tuple(dict.fromkeys(u.split(":", 1)[1] for _, u in parts if u.startswith("unit:")))
+    return AskedType(tuple(dict.fromkeys(p if not p.startswith("unit:") else "number" for _, p in parts)),
+                     ordered_units)
+
+
+def has_figure(text: str, unit: str) -> bool:
+    """A figure in the given unit (a regex from ``AskedType.units``)."""
+    return re.search(_FIGURE + f"(?:{unit})", normalise(text)) is not None
+
+
+_DATE = re.compile(r"(?:19|20)\d{2}\s*年|(?:平成|昭和|令和)\s*(?:\d{1,2}|元)\s*年|\d{1,2}\s*月|年度|\b(?:19|20)\d{2}\b")
+_ORG_SUFFIX = re.compile(r"(?:株式会社|有限会社|協会|機構|公社|公団|財団|センター|研究所|大学|工業|製作所|銀行|金融公庫|"
+                         r"組合|商工会議所|協議会|委員会|省|庁|局|県|市)")
+
+
+@lru_cache(maxsize=1)
+def _sudachi():
+    from sudachipy import Dictionary, SplitMode
+
+    return Dictionary().create(), SplitMode.C
+
+
+@lru_cache(maxsize=20_000)
+def _proper_nouns(text: str) -> frozenset[str]:
+    """The classes of proper noun in text by Sudachi's part of speech: 人名, 地名, 一般 (names of things)."""
+    tokenizer, mode = _sudachi()
+    found = set()
+    for m in tokenizer.tokenize(text[:2000], mode):
+        pos = m.part_of_speech()
+        if pos[0] == "名詞" and pos[1] == "固有名詞":
+            found.add(pos[2])
+    return frozenset(found)
+
+
+def holds(text: str, part: str, unit: str | None = None) -> bool:
+    """Whether text holds an answer of the asked part ("number" needs ``unit``)."""
+    text = normalise(text)
+    if part == "number":
+        return has_figure(text, unit) if unit else bool(re.search(r"\d", text))
+    if part == "date":
+        return _DATE.search(text) is not None
+    if part == "person":
+        return "人名" in _proper_nouns(text) or re.search(r"(?:氏|教授|博士|社長|会長|理事長|首相|大臣)", text) is not None
+    if part == "place":
+        return "地名" in _proper_nouns(text)
+    if part == "organisation":
+        return _ORG_SUFFIX.search(text) is not None or "一般" in _proper_nouns(text)
+    return True  # why / how: any sentence may explain; shape, not presence, answers those

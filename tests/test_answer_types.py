@@ -1,0 +1,94 @@
+"""What a question asks for, whether text holds it, and answers shaped by it.
+
+Questions and passages here are written for these tests (not from the gold sets
+or the corpus); the shapes run the real scoring helpers over real ``Chunk``s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ingest.records import Chunk
+from ingest.sentences import split_sentences
+from qa_app import extractive as ex
+from qa_app.answer_types import asked_type, has_figure, holds
+from qa_app.question import analyse
+
+
+@pytest.mark.parametrize("question, parts, units", [
+    ("説明会には何社が参加し、何件が契約に至った？", ("number",), ("社", "件")),
+    ("How many universities and how many companies joined?", ("number",), ("(?:校|大学)", "社")),
+    ("この協議会の年会費はいくら？", ("number",), ("円",)),
+    ("How many banks take part in the council?", ("number",), ("(?:行|機関)",)),
+    ("Who set up the association, and when?", ("person", "date"), ()),
+    ("研究会はいつ発足した？", ("date",), ()),
+    ("Where was the forum held?", ("place",), ()),
+    ("どの企業が装置を開発した？", ("organisation",), ()),
+    ("なぜ販路開拓が難しいのか？", ("why",), ()),
+    ("How does the network train young engineers?", ("how",), ()),
+    ("Why does the council need more investment?", ("why",), ()),
+])
+def test_asked_type_in_both_languages(question, parts, units):
+    asked = asked_type(question)
+    assert asked.parts == parts and asked.units == units
+
+
+def test_detector_finds_the_asked_type_in_text():
+    assert has_figure("見本市には約1,200社が出展した。", "社")
+    assert not has_figure("見本市には多くの企業が出展した。", "社")
+    assert has_figure("参加費は1人3万円である。", "円") and has_figure("総額1億8千万円の成約", "円")
+    assert holds("2019年10月に設立された。", "date") and not holds("近年設立された。", "date")
+    assert holds("山田太郎氏が講演した。", "person")
+    assert holds("会場は横浜市である。", "place")
+    assert holds("株式会社サンプル技研が担当した。", "organisation")
+
+
+def test_where_and_when_questions_are_not_lists():
+    assert analyse("When and where was the fair held?").kind != "list"
+    assert analyse("研究会が見学に訪れた大学はどこ？").kind != "list"
+    assert analyse("Which clusters run training schools?").kind == "list"
+
+
+def _chunk(text: str, cid: str = "x-0") -> Chunk:
+    spans = split_sentences(text)
+    return Chunk(cid, "999_sample", "見本", 1, 1, ["1．見本"], text, "1．見本", "", [], 0, len(text), spans)
+
+
+def _cands(text: str, scores: list[float]) -> list[ex.Candidate]:
+    chunk = _chunk(text)
+    out = []
+    for i, ((s, e), score) in enumerate(zip(chunk.sentences, scores)):
+        out.append(ex.Candidate(chunk, i, s, e, 0, np.eye(8, dtype=np.float32)[i], score=score))
+    return out
+
+
+PASSAGE = ("東西交流会では商談会を開いている。商談会には120社が参加した。そのうち15件が成約に至った。"
+           "成約の理由は事前の面談にある。担当者が企業を訪ねて課題を聞き取った。")
+
+
+def test_two_part_figures_take_the_second_from_the_following_sentence():
+    cands = _cands(PASSAGE, [0.5, 0.9, 0.2, 0.1, 0.1])
+    chosen, reason = ex.shape(cands, asked_type("商談会には何社が参加し、何件が成約した？"), analyse("商談会には何社が参加し、何件が成約した？"))
+    assert reason is None
+    assert [c.index for c in chosen] == [1, 2]
+
+
+def test_how_why_quotes_the_topic_sentence_and_the_ones_after_it():
+    q = "なぜ成約が多いのか？"
+    cands = _cands(PASSAGE, [0.2, 0.3, 0.4, 0.9, 0.5])
+    chosen, _ = ex.shape(cands, asked_type(q), analyse(q))
+    assert [c.index for c in chosen] == [3, 4]
+
+
+def test_a_figure_in_another_unit_is_refused():
+    q = "商談会には何校が参加した？"
+    chosen, reason = ex.shape(_cands(PASSAGE, [0.5, 0.9, 0.2, 0.1, 0.1]), asked_type(q), analyse(q))
+    assert not chosen and "校" in reason
+
+
+def test_a_sum_of_another_attribute_is_refused():
+    q = "交流会の参加費はいくら？"
+    text = "交流会では商談会を開いている。会場の使用料は5万円で、主催者が支払う。"
+    chosen, reason = ex.shape(_cands(text, [0.4, 0.9]), asked_type(q), analyse(q))
+    assert not chosen and "参加費" in reason
