@@ -19,6 +19,8 @@ from pydantic import PrivateAttr
 
 from ingest.normalise import normalise
 
+from .errors import BadEmbedder
+
 DEFAULT_EMBEDDER = "use-multilingual-v3"
 
 
@@ -83,10 +85,24 @@ class LocalSentenceTransformerEmbedding(_NormalisingEmbedding):
 
 @lru_cache(maxsize=4)
 def get_embedder(name: str | None = None) -> BaseEmbedding:
-    """The embedder named by ``name`` or ``$POLICYQA_EMBEDDER``; loaded once per process."""
+    """The embedder named by ``name`` or ``$POLICYQA_EMBEDDER``; loaded once per process.
+
+    Raises BadEmbedder (one line) for a name we do not know or a model that will not load.
+    """
     name = name or os.environ.get("POLICYQA_EMBEDDER") or DEFAULT_EMBEDDER
     if name == DEFAULT_EMBEDDER:
         return USEEmbedding()
     if name.startswith("st:"):
-        return LocalSentenceTransformerEmbedding(name[3:])
-    raise ValueError(f"unknown embedder {name!r}: use {DEFAULT_EMBEDDER!r} or 'st:/path/to/model'")
+        path = name[3:]
+        if not os.path.isdir(path):
+            raise BadEmbedder(f"POLICYQA_EMBEDDER={name!r}: no model folder at {path!r}")
+        try:
+            return LocalSentenceTransformerEmbedding(path)
+        except ImportError as e:
+            raise BadEmbedder(f"POLICYQA_EMBEDDER={name!r} needs sentence-transformers: "
+                              f"pip install sentence-transformers ({e.name or e})") from e
+        except Exception as e:  # noqa: BLE001 - whatever the library raises for a folder it cannot read
+            raise BadEmbedder(f"POLICYQA_EMBEDDER={name!r}: cannot load the model: "
+                              f"{' '.join(str(e).split()) or type(e).__name__}") from e
+    raise BadEmbedder(f"unknown embedder {name!r} (POLICYQA_EMBEDDER): use {DEFAULT_EMBEDDER!r} "
+                      "or 'st:/path/to/model'")

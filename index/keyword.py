@@ -65,7 +65,10 @@ class KeywordIndex:
         ids, corpus_terms = store.terms()
         index = cls.build(ids, corpus_terms)
         if ids:
-            index._save(root, target)
+            try:
+                index._save(root, target)
+            except OSError:
+                pass  # a read-only index: search from memory, cache nothing
         return index
 
     def _save(self, root: Path, target: Path) -> None:

@@ -11,14 +11,23 @@ Chroma *before* that commit and its stale ones come out *after* it, and readers
 only trust ids the store holds, so a kill at any moment leaves each document
 whole in every index: the old version or the new. Each run starts by
 reconciling Chroma with the store, which cleans up after such a kill.
+
+One ingest at a time per index: each takes ``<index>/ingest.lock`` (filelock;
+the OS drops it when the holder dies, even by ``kill -9``). A second one waits,
+saying so, or with ``wait=False`` raises :class:`IngestRunning`. Readers never
+take the lock. Parse workers watch their parent and exit when it is gone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import threading
 import time
+from contextlib import closing
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal
@@ -27,13 +36,18 @@ from ingest.chunker import ChunkerConfig, chunk_document
 from ingest.docid import doc_id_for
 from ingest.parser import BadPdf, parse_pdf
 from ingest.records import Chunk, ParsedDocument
+from filelock import FileLock, Timeout
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from .embeddings import get_embedder
+from .errors import IngestRunning
 from .keyword import KeywordIndex, indexed_text
 from .store import ChunkStore
 from .tokenise import terms
 from .vectors import VectorIndex
+
+LOCK_FILE = "ingest.lock"
+PARENT_POLL = 0.2   # seconds between a worker's checks that its parent is alive
 
 Status = Literal["added", "replaced", "unchanged", "failed"]
 
@@ -119,8 +133,34 @@ def ingest(
     on_file: ProgressHook | None = None,
     chroma_url: str | None = None,
     embedder: BaseEmbedding | None = None,
+    wait: bool = True,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Bring the index in line with the given PDFs. Never raises for a bad file."""
+    """Bring the index in line with the given PDFs. Never raises for a bad file.
+
+    Holds the index's ingest lock throughout; if another ingest holds it, waits
+    (telling ``on_wait``, else stderr) or, with ``wait=False``, raises IngestRunning.
+    """
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(Path(index_dir) / LOCK_FILE)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        if not wait:
+            raise IngestRunning(f"an ingest is already running in {index_dir}; try again when it ends") from None
+        message = f"waiting for the ingest running in {index_dir} to finish"
+        if on_wait:
+            on_wait(message)
+        else:
+            print(message, file=sys.stderr, flush=True)
+        lock.acquire()
+    try:
+        return _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embedder)
+    finally:
+        lock.release()
+
+
+def _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embedder) -> IngestReport:
     started = time.perf_counter()
     files = find_pdfs(paths)
     results: list[FileResult] = []
@@ -131,7 +171,7 @@ def ingest(
         if on_file:
             on_file(result)
 
-    with ChunkStore(index_dir) as store:
+    with ChunkStore(index_dir) as store, closing(vectors):
         reconcile(store, vectors)
         todo: list[tuple[Path, str, str]] = []   # (path, doc_id, sha256) to parse
         seen: dict[str, Path] = {}
@@ -194,6 +234,24 @@ def reconcile(store: ChunkStore, vectors: VectorIndex) -> tuple[int, int]:
     return len(stray), len(missing)
 
 
+def _watch_parent(parent: int) -> None:
+    """In a worker: exit as soon as the process that started us is gone (even by kill -9).
+
+    Polling ``getppid`` works whatever the start method and whichever thread
+    made the pool (``PR_SET_PDEATHSIG`` fires when the *thread* that forked
+    exits, which would kill a pool made from a short-lived thread).
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="policyqa-parent-watch", daemon=True).start()
+
+
+MAX_POOL_RESTARTS = 2   # a worker killed from outside costs a new pool, not the rest of the run
+
+
 def _run(todo, config, workers):
     """Yield (job, _Parsed | exception) in input order, using worker processes when it pays."""
     workers = workers or min(len(todo), os.cpu_count() or 1, 2)
@@ -204,10 +262,23 @@ def _run(todo, config, workers):
             except Exception as e:  # noqa: BLE001 - a bad file must not stop the others
                 yield job, e
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures: list[Future] = [pool.submit(parse_and_chunk, str(job[0]), config) for job in todo]
-        for job, fut in zip(todo, futures):
-            try:
-                yield job, fut.result()
-            except Exception as e:  # noqa: BLE001
-                yield job, e
+    pending = list(todo)
+    restarts = 0
+    while pending:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_watch_parent,
+                                 initargs=(os.getpid(),)) as pool:
+            futures: list[Future] = [pool.submit(parse_and_chunk, str(job[0]), config) for job in pending]
+            for job, fut in zip(list(pending), futures):
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool as e:
+                    if restarts < MAX_POOL_RESTARTS:
+                        break  # a worker died (killed, or out of memory): the rest go to a new pool
+                    outcome = BadPdf(f"the parser process died while reading this file ({e})")
+                except Exception as e:  # noqa: BLE001
+                    outcome = e
+                pending.remove(job)
+                yield job, outcome
+            else:
+                continue
+        restarts += 1

@@ -8,6 +8,7 @@ them, whose terms are dictionary translations (see README, "Fusion").
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from ingest.normalise import is_cjk
 from ingest.records import Chunk
 
 from .embeddings import get_embedder
+from .errors import DegradedSearch, IndexUnavailable
 from .keyword import KeywordIndex
 from .store import ChunkStore
 from .tokenise import terms
@@ -37,6 +39,7 @@ CANDIDATES = 100      # how deep each leg looks before fusion
 # MRR from 0.75 to 0.84 (hit@5 within one question), 0.75 was best; from 2 up it hurts.
 KEYWORD_WEIGHT_JA = 8.0
 KEYWORD_WEIGHT_EN = 0.75
+RETRY_VECTORS_AFTER = 5.0  # seconds between attempts to reach a Chroma that was down
 
 
 @dataclass
@@ -58,21 +61,74 @@ def is_japanese(text: str) -> bool:
 
 
 class Retriever:
+    """Search one index; safe to keep open for hours while other processes ingest into it.
+
+    Before each search it checks the store's data version (one cheap pragma);
+    when another process committed, it reloads the keyword index and reopens
+    its Chroma handles, so replaced documents never surface stale vectors and
+    added ones become visible. It never takes the ingest lock: SQLite's WAL
+    lets it read while an ingest writes.
+
+    When the vectors cannot be reached (a Chroma server that is down, an
+    embedded Chroma the user may not write to), search goes on with the
+    keyword leg and says so: ``self.warning`` holds the one-line reason and a
+    :class:`DegradedSearch` warning is issued. ``mode="dense"`` raises
+    :class:`IndexUnavailable` instead, as it would have nothing to return.
+    """
+
     def __init__(self, index_dir: str | Path, *, chroma_url: str | None = None,
                  embedder: BaseEmbedding | None = None):
-        self.store = ChunkStore(index_dir)
-        self.vectors = VectorIndex(index_dir, embedder or get_embedder(), chroma_url)
+        self.index_dir = Path(index_dir)
+        self.chroma_url = chroma_url
+        self.embedder = embedder or get_embedder()
+        self.store = ChunkStore(index_dir, readonly=True)
+        self.warning: str | None = None      # why the last search was keyword-only, if it was
+        self._problem: str | None = None     # why the vectors cannot be reached now
+        self._vectors: VectorIndex | None = None
+        self._vectors_tried = float("-inf")
+        self._open_vectors()
         self.keyword = KeywordIndex.load(self.store)
+        self._data_version = self.store.data_version()
         self._generation = self.store.generation()
 
+    def _open_vectors(self) -> VectorIndex | None:
+        """The vector index, (re)opened if need be; None while it cannot be reached."""
+        if self._vectors is None and time.monotonic() - self._vectors_tried >= RETRY_VECTORS_AFTER:
+            self._vectors_tried = time.monotonic()
+            try:
+                self._vectors = VectorIndex(self.index_dir, self.embedder, self.chroma_url, readonly=True)
+                self._problem = None
+            except IndexUnavailable as e:
+                self._problem = str(e)
+        return self._vectors
+
+    def _drop_vectors(self, reason: str | None = None) -> None:
+        if self._vectors is not None:
+            self._vectors.close()
+        self._vectors = None
+        self._vectors_tried = float("-inf") if reason is None else time.monotonic()
+        if reason:
+            self._problem = reason
+
+    @property
+    def vectors(self) -> "VectorIndex | _LocalSentenceVectors":
+        """The vector index; while it is unreachable, a stand-in that embeds sentences here (for answers)."""
+        return self._open_vectors() or _LocalSentenceVectors(self.embedder)
+
     def refresh(self) -> None:
-        """Pick up documents ingested since this retriever was made (e.g. by an upload)."""
+        """Pick up what other processes (or an upload) ingested since the last look: cheap when nothing did."""
+        version = self.store.data_version()
+        if version == self._data_version:
+            return
+        self._data_version = version
         generation = self.store.generation()
         if generation != self._generation:
             self.keyword = KeywordIndex.load(self.store)
+            self._drop_vectors()  # the embedded Chroma caches segments: reopen to read them afresh
             self._generation = generation
 
     def close(self) -> None:
+        self._drop_vectors()
         self.store.close()
 
     def __enter__(self) -> "Retriever":
@@ -93,16 +149,12 @@ class Retriever:
 
     def search(self, query: str, k: int = 10, *, mode: Mode = "hybrid", docs: list[str] | None = None,
                section: str | None = None) -> list[Passage]:
+        self.refresh()
         doc_ids = self.resolve_docs(docs)
         dense: list[str] = []
         keyword: list[str] = []
         if mode in ("hybrid", "dense"):
-            try:
-                dense = [cid for cid, _ in self.vectors.search(query, CANDIDATES, doc_ids, section)]
-            except VectorSegmentDamaged:
-                if mode == "dense":
-                    raise
-                warnings.warn("vector index damaged: keyword results only until `policyqa ingest` repairs it")
+            dense = self._dense(query, doc_ids, section, required=mode == "dense")
         if mode in ("hybrid", "bm25"):
             allowed = self._allowed(doc_ids, section)
             keyword = [h.chunk_id for h in self.keyword.search_terms(self.keyword_terms(query), CANDIDATES, allowed)]
@@ -124,7 +176,51 @@ class Retriever:
             return [(t, 1.0) for t in terms(query)]
         return [(wt.term, wt.weight) for wt in keyword_terms(query, self.keyword.frequency)]
 
+    def _dense(self, query: str, doc_ids: list[str] | None, section: str | None, *, required: bool) -> list[str]:
+        """The dense leg's ranking; empty (with ``self.warning`` set) when the vectors cannot be reached."""
+        self.warning = None
+        problem = None
+        for attempt in (1, 2):
+            vectors = self._open_vectors()
+            if vectors is None:
+                problem = self._problem
+                break
+            try:
+                return [cid for cid, _ in vectors.search(query, CANDIDATES, doc_ids, section)]
+            except VectorSegmentDamaged:
+                if required:
+                    raise
+                problem = "the vector index is damaged until `policyqa ingest` repairs it"
+                break
+            except (TypeError, KeyError):
+                # Vectors deleted under a segment this process had loaded: reopen once and retry.
+                if attempt == 2:
+                    raise
+                self._drop_vectors()
+            except Exception as e:  # noqa: BLE001 - a server gone away: httpx/chromadb connection errors
+                self._drop_vectors(f"cannot reach the vector index: {' '.join(str(e).split()) or type(e).__name__}")
+                problem = self._problem
+                break
+        problem = problem or "the vector index cannot be reached"
+        if required:
+            raise IndexUnavailable(problem)
+        self.warning = f"{problem}; keyword results only"
+        warnings.warn(self.warning, DegradedSearch, stacklevel=3)
+        return []
+
     def _allowed(self, doc_ids: list[str] | None, section: str | None) -> set[str] | None:
         if doc_ids is None and section is None:
             return None
         return self.store.chunk_ids(doc_ids, section)
+
+
+class _LocalSentenceVectors:
+    """What the answer layer reads from the vector index, computed here while Chroma is unreachable."""
+
+    def __init__(self, embedder: BaseEmbedding):
+        self.embedder = embedder
+
+    def sentence_vectors(self, chunks: list[Chunk]) -> dict[tuple[str, int], list[float]]:
+        keys = [(c.chunk_id, i) for c in chunks for i in range(len(c.sentence_texts()))]
+        texts = [t for c in chunks for t in c.sentence_texts()]
+        return dict(zip(keys, self.embedder.get_text_embedding_batch(texts) if texts else []))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 import sqlite3
 import time
 from contextlib import closing
@@ -20,7 +22,10 @@ from typing import Iterator
 
 from ingest.records import BBox, Chunk, ParsedDocument
 
+from .errors import IndexUnavailable
+
 STORE_FILE = "chunks.sqlite"
+ID_FILE = "index-id"    # this index's own random id: names its collections on a shared Chroma server
 # Bump when the schema changes: the store is derived data, so an old one is rebuilt.
 SCHEMA_VERSION = 4
 
@@ -67,10 +72,27 @@ class DocumentRecord:
 
 
 class ChunkStore:
-    def __init__(self, index_dir: str | Path):
+    """The chunk store of one index directory.
+
+    A writer (the ingest) creates and migrates it. A reader (``readonly=True``:
+    search, ask, the app) never writes, never migrates, and works on an index
+    it may not write to (``chmod -R a-w``); it asks :meth:`data_version` to
+    learn cheaply whether anyone committed since it last looked.
+    """
+
+    def __init__(self, index_dir: str | Path, *, readonly: bool = False):
         self.index_dir = Path(index_dir)
-        self.index_dir.mkdir(parents=True, exist_ok=True)
         self.path = self.index_dir / STORE_FILE
+        self.readonly = readonly
+        if readonly:
+            self._db = _connect_read(self.path)
+            found = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if found != SCHEMA_VERSION:
+                self._db.close()
+                raise IndexUnavailable(f"the index at {self.index_dir} was built by another version of policyqa "
+                                       f"(schema {found}, expected {SCHEMA_VERSION}); run `policyqa ingest` to rebuild it")
+            return
+        self.index_dir.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path)
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
@@ -168,8 +190,54 @@ class ChunkStore:
         """A fingerprint of the store's content: chunk ids change with their text, so the set of ids will do."""
         return hashlib.sha1("\n".join(sorted(self.chunk_ids())).encode()).hexdigest()[:16]
 
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: a cheap test before the costlier :meth:`generation`."""
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
     def count_chunks(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+
+def _connect_read(path: Path) -> sqlite3.Connection:
+    """A read-only connection; on a directory nobody may write, an immutable one.
+
+    ``mode=ro`` still wants to create the WAL's shared-memory file when a
+    crashed writer left a WAL behind; where the directory is read-only that
+    fails, and since nobody can write there either, ``immutable=1`` is safe.
+    """
+    if not path.exists():
+        raise IndexUnavailable(f"no index at {path.parent}; run `policyqa ingest` first")
+    uri = path.resolve().as_uri()
+    try:
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        db.execute("PRAGMA user_version").fetchone()
+        return db
+    except sqlite3.OperationalError:
+        if os.access(path.parent, os.W_OK):
+            raise
+    try:
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+    except sqlite3.OperationalError as e:
+        raise IndexUnavailable(f"cannot read the index at {path.parent}: {e}") from e
+
+
+def index_id(index_dir: str | Path, *, create: bool = False) -> str | None:
+    """This index's own random id, written once; None for an index made before ids (unless ``create``)."""
+    path = Path(index_dir) / ID_FILE
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        if not create:
+            return None
+    tmp = path.with_name(f".{ID_FILE}.{os.getpid()}")
+    tmp.write_text(secrets.token_hex(6) + "\n")
+    try:
+        os.link(tmp, path)  # atomic and never overwrites: the first writer's id wins
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text().strip()
 
 
 _CHUNK_COLUMNS = ", ".join(f"c.{col}" for col in (

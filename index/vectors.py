@@ -3,12 +3,15 @@
 Embedded and persistent by default (``<index>/chroma``); with a URL
 (``--chroma-url`` or ``$POLICYQA_CHROMA_URL``) every command talks to a Chroma
 server instead. One collection per embedder, so switching models never mixes
-vector spaces. Vectors are keyed by chunk id; the chunk store is the record of
+vector spaces; on a server the collections also carry the index's own id
+(``<index>/index-id``), so indexes sharing a server never touch each other's
+vectors. Vectors are keyed by chunk id; the chunk store is the record of
 which ids are live, and this class only follows it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
@@ -29,7 +32,9 @@ from llama_index.vector_stores.chroma.base import _to_chroma_filter
 
 from ingest.records import Chunk
 
+from .errors import IndexUnavailable
 from .keyword import indexed_text
+from .store import index_id
 
 CHROMA_DIR = "chroma"
 MAX_SECTION_DEPTH = 4   # section filter matches any of the first four heading levels
@@ -38,19 +43,39 @@ SENTENCE_WEIGHT = 0.7   # chunk score = 0.7 best sentence + 0.3 whole chunk (dev
 SENTENCES_PER_CHUNK = 4 # how many sentence hits to fetch per chunk wanted
 
 
+def server_url(url: str | None = None) -> str | None:
+    """The Chroma server to use: the one given, else ``$POLICYQA_CHROMA_URL``; None means embedded."""
+    return url or os.environ.get("POLICYQA_CHROMA_URL") or None
+
+
 def chroma_client(index_dir: str | Path, url: str | None = None):
-    url = url or os.environ.get("POLICYQA_CHROMA_URL")
+    """A Chroma client; raises IndexUnavailable (one line) when the server or the folder cannot be used."""
+    url = server_url(url)
     settings = Settings(anonymized_telemetry=False)
     if url:
         parsed = urlparse(url if "://" in url else f"http://{url}")
-        return chromadb.HttpClient(host=parsed.hostname or "localhost", port=parsed.port or 8000,
-                                   ssl=parsed.scheme == "https", settings=settings)
-    return chromadb.PersistentClient(path=str(Path(index_dir) / CHROMA_DIR), settings=settings)
+        try:
+            return chromadb.HttpClient(host=parsed.hostname or "localhost", port=parsed.port or 8000,
+                                       ssl=parsed.scheme == "https", settings=settings)
+        except Exception as e:  # noqa: BLE001 - a bad URL or a down server: ValueError, httpx errors
+            raise IndexUnavailable(f"cannot use the Chroma server at {url}: {_one_line(e)}") from e
+    try:
+        return chromadb.PersistentClient(path=str(Path(index_dir) / CHROMA_DIR), settings=settings)
+    except Exception as e:  # noqa: BLE001 - chromadb raises InternalError for a read-only folder
+        raise IndexUnavailable(f"cannot open the vector index in {Path(index_dir) / CHROMA_DIR}: {_one_line(e)}") from e
 
 
-def _collection_name(embedder: BaseEmbedding) -> str:
-    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", embedder.model_name).strip("-")[:40]
-    return f"policyqa-{slug}"
+def _one_line(e: BaseException) -> str:
+    return " ".join(str(e).split()) or type(e).__name__
+
+
+def _collection_name(embedder: BaseEmbedding, owner: str | None = None) -> str:
+    """``policyqa-[<index id>-]<embedder>``: at most 53 characters, so ``-sentences`` keeps it within Chroma's 63."""
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", embedder.model_name).strip("-")
+    room = 44 - (len(owner) + 1 if owner else 0)
+    if len(slug) > room:  # keep distinct embedders distinct when their names are cut
+        slug = f"{slug[:room - 9]}-{hashlib.sha1(embedder.model_name.encode()).hexdigest()[:8]}"
+    return f"policyqa-{owner}-{slug}" if owner else f"policyqa-{slug}"
 
 
 @dataclass
@@ -72,11 +97,27 @@ class VectorIndex:
     (measured on the development set: README, "Fusion").
     """
 
-    def __init__(self, index_dir: str | Path, embedder: BaseEmbedding, url: str | None = None):
+    def __init__(self, index_dir: str | Path, embedder: BaseEmbedding, url: str | None = None, *,
+                 readonly: bool = False):
         self.embedder = embedder
-        self.client = chroma_client(index_dir, url)
-        self.name = _collection_name(embedder)
-        self._open()
+        self.url = server_url(url)
+        self.client = chroma_client(index_dir, self.url)
+        # On a server, the index's own id keeps its collections apart from other indexes'.
+        # The ingest writes the id; a reader of an index made before ids uses the old name.
+        owner = index_id(index_dir, create=not readonly) if self.url else None
+        self.name = _collection_name(embedder, owner)
+        try:
+            self._open()
+        except Exception as e:  # noqa: BLE001 - e.g. a read-only embedded folder
+            self.close()
+            raise IndexUnavailable(f"cannot open the vector index: {_one_line(e)}") from e
+
+    def close(self) -> None:
+        """Release the client; the last one out stops the embedded Chroma, so the next open reads the disk afresh."""
+        try:
+            self.client.close()
+        except Exception:  # noqa: BLE001 - closing a dead server connection must not fail the caller
+            pass
 
     def _open(self) -> None:
         self.collection = self.client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"})
@@ -198,6 +239,8 @@ class VectorIndex:
         chunk_sim = {cid: 1.0 + math.log(s) for cid, s in zip(by_chunk.ids or [], by_chunk.similarities or [])}
         best_sentence: dict[str, float] = {}
         for meta, distance in zip(by_sentence["metadatas"][0], by_sentence["distances"][0]):
+            if meta is None:  # a vector another process deleted after this one loaded the segment
+                continue
             cid = meta["chunk_id"]
             best_sentence[cid] = max(1.0 - distance, best_sentence.get(cid, -1.0))  # cosine distance
         # A chunk one query missed scores as the worst the other query returned.

@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=None, help="parallel parser processes (default: up to 2)")
     p.add_argument("--timings", action="store_true", help="print the time spent in each stage")
     p.add_argument("--chroma-url", help="Chroma server URL (default: $POLICYQA_CHROMA_URL, else embedded)")
+    p.add_argument("--no-wait", action="store_true",
+                   help="if another ingest is running in this index, say so and stop (default: wait for it)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("chunks", help="print every chunk in the index")
@@ -91,6 +93,7 @@ def cmd_ingest(args) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from index import IndexUnavailable
     from index.pipeline import find_pdfs, ingest
 
     from .reports import ingest_summary, stage_timings
@@ -107,7 +110,14 @@ def cmd_ingest(args) -> int:
         def on_file(result) -> None:
             progress.update(task, advance=1, description=f"{result.doc_id}: {result.status}")
 
-        report = ingest(paths, index_dir, workers=args.workers, on_file=on_file, chroma_url=args.chroma_url)
+        try:
+            report = ingest(paths, index_dir, workers=args.workers, on_file=on_file, chroma_url=args.chroma_url,
+                            wait=not getattr(args, "no_wait", False),
+                            on_wait=lambda m: console.print(m, soft_wrap=True, highlight=False, markup=False))
+        except IndexUnavailable as e:
+            progress.stop()
+            console.print(f"policyqa ingest: {e}", soft_wrap=True, highlight=False, markup=False)
+            return 2
     console.print(ingest_summary(report, index_dir))
     # One unwrapped line per failure, whatever the terminal width, for logs and grep.
     for r in report.failed:
