@@ -89,6 +89,19 @@ def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def page_count(path: Path) -> int:
+    """How many pages the PDF has (0 if it cannot be read): reads the page tree, not the pages."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    try:
+        with open(path, "rb") as f:
+            return sum(1 for _ in PDFPage.create_pages(PDFDocument(PDFParser(f))))
+    except Exception:  # noqa: BLE001 - a bad file is reported by the parse; here it only counts 0
+        return 0
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -135,8 +148,13 @@ def ingest(
     embedder: BaseEmbedding | None = None,
     wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Bring the index in line with the given PDFs. Never raises for a bad file.
+
+    ``on_plan`` hears how many pages are to be parsed (files not already
+    indexed) before the first is; ``on_file`` hears each file's outcome: with
+    the two a caller shows pages per second and an ETA.
 
     Holds the index's ingest lock throughout; if another ingest holds it, waits
     (telling ``on_wait``, else stderr) or, with ``wait=False``, raises IngestRunning.
@@ -155,12 +173,12 @@ def ingest(
             print(message, file=sys.stderr, flush=True)
         lock.acquire()
     try:
-        return _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embedder)
+        return _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embedder, on_plan)
     finally:
         lock.release()
 
 
-def _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embedder) -> IngestReport:
+def _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embedder, on_plan) -> IngestReport:
     started = time.perf_counter()
     files = find_pdfs(paths)
     results: list[FileResult] = []
@@ -192,6 +210,8 @@ def _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embed
             else:
                 todo.append((path, doc_id, sha))
 
+        if on_plan:
+            on_plan(sum(page_count(path) for path, _, _ in todo))
         for (path, doc_id, _sha), outcome in _run(todo, config, workers):
             if isinstance(outcome, BaseException):
                 reason = outcome.reason if isinstance(outcome, BadPdf) else f"unexpected error: {outcome!r}"

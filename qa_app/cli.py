@@ -91,29 +91,43 @@ def main(argv: list[str] | None = None) -> int:
 
 def cmd_ingest(args) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (BarColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+    from rich.text import Text
 
     from index import IndexUnavailable
-    from index.pipeline import find_pdfs, ingest
+    from index.pipeline import ingest
 
     from .reports import ingest_summary, stage_timings
+
+    class PagesPerSecond(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:.1f} pages/s" if task.speed else "… pages/s")
 
     console = Console(stderr=True)
     paths = args.paths or [BUNDLED_CORPUS]
     index_dir = args.index or default_index_dir()
-    total = len(find_pdfs(paths))
-    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                  transient=True) as progress:
-        task = progress.add_task("", total=total)
+    # The bar counts the pages to parse (known once unchanged files are set aside): pages/s and an ETA.
+    with Progress(TextColumn("[bold]ingest"), BarColumn(),
+                  TextColumn("{task.fields[pages]}"),
+                  PagesPerSecond(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("", total=None, pages="")
+
+        def on_plan(pages: int) -> None:
+            progress.update(task, total=pages or None, pages=f"0/{pages} pages")
 
         def on_file(result) -> None:
-            progress.update(task, advance=1, description=f"{result.doc_id}: {result.status}")
+            done = progress.tasks[0].completed + result.pages
+            total = progress.tasks[0].total
+            progress.update(task, completed=done, description=f"{result.doc_id}: {result.status}",
+                            pages=f"{done:.0f}/{total:.0f} pages" if total else "")
 
         try:
             report = ingest(paths, index_dir, workers=args.workers, on_file=on_file, chroma_url=args.chroma_url,
                             wait=not getattr(args, "no_wait", False),
-                            on_wait=lambda m: console.print(m, soft_wrap=True, highlight=False, markup=False))
+                            on_wait=lambda m: console.print(m, soft_wrap=True, highlight=False, markup=False),
+                            on_plan=on_plan)
         except IndexUnavailable as e:
             progress.stop()
             console.print(f"policyqa ingest: {e}", soft_wrap=True, highlight=False, markup=False)

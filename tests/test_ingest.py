@@ -175,10 +175,12 @@ def test_a_pdf_not_named_pdf_is_unchanged_the_second_time(tmp_path):
     target = tmp_path / "minutes.v2"
     shutil.copy(corpus_pdf("002"), target)
     index_dir = tmp_path / "index"
-    first = ingest([target], index_dir)
+    planned: list[int] = []   # pages to parse, as the progress bar hears them
+    first = ingest([target], index_dir, on_plan=planned.append)
     assert [(r.doc_id, r.status) for r in first.results] == [("minutes.v2", "added")]
-    second = ingest([target], index_dir)
+    second = ingest([target], index_dir, on_plan=planned.append)
     assert [(r.doc_id, r.status) for r in second.results] == [("minutes.v2", "unchanged")]
+    assert planned == [first.results[0].pages, 0] and planned[0] > 0
     with ChunkStore(index_dir) as store:
         assert [d.doc_id for d in store.documents()] == ["minutes.v2"]
 
