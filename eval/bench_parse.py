@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUTS = [ROOT.parent / "shared" / "realpdfs", ROOT / "corpus"]
 
 MARK = re.compile(r"^[0-9０-９*＊※†‡]$")
-NUMBERED = re.compile(r"^[\s　]*([0-9０-９]{1,3}|[*＊※†‡]|注)")
+NUMBERED = re.compile(r"^[\s　]*([0-9０-９]{1,3}(?![0-9０-９]|[.,，．][0-9０-９])|[*＊※†‡]|注)")
 BARE_NUMBER = re.compile(r"^[\s0-9０-９,.，．%％+\-−–]+$")
 LATIN = re.compile(r"[A-Za-z]{6,}")
 FINAL = tuple("。．.！!？?」』）):：")
@@ -311,7 +311,8 @@ def footnotes_in_body(r: Reading, ref: Reference) -> list[str]:
     for page_no, note in ref.notes:
         frag = squash(note)[:12]
         if r.passages is not None:
-            if any(frag in squash(t) for t in r.passages):
+            # a note we hold as a footnote may also be printed in the body (a figure's source line)
+            if frag not in squash(r.extra) and any(frag in squash(t) for t in r.passages):
                 out.append(note)
             continue
         page = squash(r.pages[page_no - 1]) if page_no - 1 < len(r.pages) else ""

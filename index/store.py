@@ -27,7 +27,7 @@ from .errors import IndexUnavailable
 STORE_FILE = "chunks.sqlite"
 ID_FILE = "index-id"    # this index's own random id: names its collections on a shared Chroma server
 # Bump when the schema changes: the store is derived data, so an old one is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     char_start  INTEGER NOT NULL,
     char_end    INTEGER NOT NULL,
     sentences   TEXT NOT NULL,      -- JSON list of [start, end] within text
+    footnotes   TEXT NOT NULL,      -- JSON list of the notes the passage cites ("mark text")
     terms       TEXT NOT NULL       -- JSON list of keyword terms (index/tokenise.py)
 );
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id, ord);
@@ -125,7 +126,7 @@ class ChunkStore:
                  json.dumps(doc.warnings, ensure_ascii=False), text, time.time()),
             )
             self._db.executemany(
-                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_chunk_row(i, c) + (json.dumps(t, ensure_ascii=False),)
                  for i, (c, t) in enumerate(zip(chunks, terms, strict=True))],
             )
@@ -242,7 +243,7 @@ def index_id(index_dir: str | Path, *, create: bool = False) -> str | None:
 
 _CHUNK_COLUMNS = ", ".join(f"c.{col}" for col in (
     "chunk_id", "doc_id", "ord", "page", "page_end", "section", "text", "context", "subject",
-    "line_boxes", "char_start", "char_end", "sentences"))
+    "line_boxes", "char_start", "char_end", "sentences", "footnotes"))
 
 
 def _chunk_row(ordinal: int, c: Chunk) -> tuple:
@@ -250,15 +251,17 @@ def _chunk_row(ordinal: int, c: Chunk) -> tuple:
     boxes = [[p, *box.as_list(), s, e] for (p, box), (s, e) in zip(c.line_boxes, spans)]
     return (c.chunk_id, c.doc_id, ordinal, c.page, c.page_end,
             json.dumps(c.section, ensure_ascii=False), c.text, c.context, c.subject,
-            json.dumps(boxes), c.char_start, c.char_end, json.dumps(c.sentences))
+            json.dumps(boxes), c.char_start, c.char_end, json.dumps(c.sentences),
+            json.dumps(c.footnotes, ensure_ascii=False))
 
 
 def _row_chunk(row: tuple) -> Chunk:
-    chunk_id, doc_id, _ord, page, page_end, section, text, context, subject, boxes, start, end, sentences, title = row
+    chunk_id, doc_id, _ord, page, page_end, section, text, context, subject, boxes, start, end, sentences, notes, title = row
     return Chunk(
         chunk_id=chunk_id, doc_id=doc_id, title=title, page=page, page_end=page_end,
         section=json.loads(section), text=text, context=context, subject=subject,
         line_boxes=[(b[0], BBox(*b[1:5])) for b in json.loads(boxes)],
         line_spans=[(b[5], b[6]) for b in json.loads(boxes)],
         char_start=start, char_end=end, sentences=[tuple(s) for s in json.loads(sentences)],
+        footnotes=json.loads(notes),
     )

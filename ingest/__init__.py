@@ -22,6 +22,7 @@ _WHERE = {
     # the records that flow to the later stages
     "BBox": "records", "Line": "records", "Block": "records", "Page": "records",
     "ParsedDocument": "records", "Chunk": "records",
+    "Footnote": "records", "NoteRef": "records",
     # a PDF to pages of blocks, blocks to chunks
     "parse_pdf": "parser", "BadPdf": "parser",
     "chunk_document": "chunker", "ChunkerConfig": "chunker",

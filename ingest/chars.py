@@ -4,6 +4,7 @@ twice, what is ruby, and what is undecodable."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from typing import Any
 
@@ -129,6 +130,75 @@ def is_bold(fontname: str) -> bool:
     return bool(_BOLD.search(name))
 
 
+_MARK = re.compile(r"^[0-9０-９*＊※†‡]$")
+
+
+def _ends_word(ch: str) -> bool:
+    """A note mark follows a word: a letter, a kana or kanji, or a closing bracket; not a digit or bullet."""
+    if not ch or _MARK.match(ch):
+        return False
+    return unicodedata.category(ch[0])[0] == "L" or ch in "」』）)]］〕"
+
+
+def split_superscripts(chars: list[Char]) -> tuple[list[Char], list[Char]]:
+    """Take footnote marks out of the text: (kept chars, the marks' chars).
+
+    A mark is a digit or note sign set smaller than the glyph right before it,
+    on a baseline raised above that glyph's (a superscript), where that glyph
+    ends a word. Digits that follow it on the same raised baseline belong to it.
+    """
+    ink = [c for c in chars if not _is_blank(c) and c.get("upright", True)]
+    cell = 10.0
+    by_x1: dict[int, list[Char]] = defaultdict(list)
+    for c in ink:
+        by_x1[int(c["x1"] // cell)].append(c)
+    marks: set[int] = set()
+    after: dict[int, Char] = {}      # mark → the glyph it follows
+    for c in ink:
+        if not _MARK.match(c["text"]):
+            continue
+        for g in (int(c["x0"] // cell) - 1, int(c["x0"] // cell), int(c["x0"] // cell) + 1):
+            for p in by_x1.get(g, ()):
+                s = p["size"] or 1.0
+                if (p is not c and c["size"] <= 0.9 * s and p["top"] - 0.2 * s < c["bottom"] < p["bottom"] - 0.2 * s
+                        and -0.2 * s <= c["x0"] - p["x1"] <= 0.6 * s and _ends_word(p["text"])):
+                    marks.add(id(c))
+                    after[id(c)] = p
+                    break
+            if id(c) in marks:
+                break
+    if not marks:
+        return chars, []
+    # further digits of the same mark: same size and raised baseline, right after it
+    grew = True
+    while grew:
+        grew = False
+        for c in ink:
+            if id(c) in marks or not _MARK.match(c["text"]):
+                continue
+            for m in (x for x in ink if id(x) in marks):
+                if (abs(m["bottom"] - c["bottom"]) < 0.2 * m["size"] and abs(m["size"] - c["size"]) < 0.1 * m["size"]
+                        and -0.2 * m["size"] <= c["x0"] - m["x1"] <= 0.3 * m["size"]):
+                    marks.add(id(c))
+                    grew = True
+                    break
+    # the glyph before a mark reaches over it, so its removal leaves no gap read as a word space
+    reach: dict[int, float] = {}
+    for c in ink:
+        if id(c) in after:
+            p = after[id(c)]
+            end = max(x["x1"] for x in ink if id(x) in marks and abs(x["bottom"] - c["bottom"]) < 0.2 * c["size"]
+                      and c["x0"] - 0.1 <= x["x0"] <= c["x0"] + 3 * c["size"])
+            reach[id(p)] = max(reach.get(id(p), p["x1"]), end)
+    return ([{**c, "x1": reach[id(c)]} if id(c) in reach else c for c in chars if id(c) not in marks],
+            [c for c in chars if id(c) in marks])
+
+
+def clean_chars_and_marks(chars: list[Char]) -> tuple[list[Char], list[Char]]:
+    """Every character-level repair, in order: shadows, ruby, then footnote marks (returned apart)."""
+    return split_superscripts(drop_ruby(collapse_shadows(chars)))
+
+
 def clean_chars(chars: list[Char]) -> list[Char]:
-    """Every character-level repair, in order: shadows, then ruby."""
-    return drop_ruby(collapse_shadows(chars))
+    """Every character-level repair, in order: shadows, ruby, footnote marks."""
+    return clean_chars_and_marks(chars)[0]

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .normalise import is_cjk
-from .records import BBox, Block, Chunk, ParsedDocument
+from .records import BBox, Block, Chunk, Footnote, ParsedDocument
 from .sentences import split_many
 
 BLOCK_SEPARATOR = "\n"
@@ -176,7 +176,48 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
                 boxes = _boxes_for(para, line_spans, start, end)
                 builder.add(_Unit(start, end, boxes), subject)
     builder.flush()
+    attach_footnotes(doc, builder.chunks)
     return text, builder.chunks
+
+
+def _cites(box: BBox, ref: BBox) -> bool:
+    """A superscript mark sits on its line, raised: it touches the line's box widened a little."""
+    pad = 0.5 * (ref.bottom - ref.top)
+    return (ref.x0 < box.x1 + pad and ref.x1 > box.x0 - pad
+            and ref.top < box.bottom and ref.bottom > box.top - pad)
+
+
+def attach_footnotes(doc: ParsedDocument, chunks: list[Chunk]) -> None:
+    """Give each chunk the notes its marks cite: the note with that mark on the mark's page,
+    else the nearest page after it that has one. A note no mark cites goes to the last
+    chunk of its page, so every note is kept exactly once."""
+    notes: dict[str, list[Footnote]] = {}
+    for page in doc.pages:
+        for note in page.footnotes:
+            notes.setdefault(note.mark, []).append(note)
+    if not notes:
+        return
+    used: set[int] = set()
+    refs = [r for page in doc.pages for r in page.note_refs]
+    for chunk in chunks:
+        cited: list[Footnote] = []
+        for ref in refs:
+            if ref.mark in notes and any(p == ref.page and _cites(box, ref.bbox) for p, box in chunk.line_boxes):
+                same = [n for n in notes[ref.mark] if n.page >= ref.page]
+                note = min(same, key=lambda n: n.page) if same else notes[ref.mark][-1]
+                if note not in cited and id(note) not in used:   # each note once: with the first passage citing it
+                    cited.append(note)
+        for note in cited:
+            used.add(id(note))
+            chunk.footnotes.append(f"{note.mark} {note.text}")
+    for page in doc.pages:
+        for note in page.footnotes:
+            if id(note) in used:
+                continue
+            home = [c for c in chunks if any(p == page.number for p, _ in c.line_boxes)] or \
+                   [c for c in chunks if c.page <= page.number]
+            if home:
+                home[-1].footnotes.append(f"{note.mark} {note.text}")
 
 
 class _ChunkBuilder:

@@ -89,12 +89,17 @@ def split_orientation(chars: list[Char]) -> tuple[list[Char], list[Char]]:
     rotated = [c for c in chars if not c.get("upright", True) and not c["text"].isspace()]
     if not upright:
         return [], rotated
-    h = _chain_lengths(upright, vertical=False)
+    # a space glyph bridges a word gap on its line: Latin words and "1 note text" chain across it
+    spaces = [c for c in chars if c["text"].isspace() and c.get("upright", True) and c["x1"] > c["x0"]]
+    h = _chain_lengths(upright + spaces, vertical=False)[:len(upright)]
     v = _chain_lengths(upright, vertical=True)
     horiz: list[Char] = []
     vert: list[Char] = list(rotated)
     for c, hl, vl in zip(upright, h, v):
-        (vert if vl >= 2 and vl > hl else horiz).append(c)
+        # a Latin letter or digit with a neighbour on its baseline is horizontal text, however
+        # its glyphs happen to line up with the lines above and below (small print, tight leading)
+        latin = not is_cjk(c["text"][:1])
+        (vert if vl >= 2 and vl > hl and not (latin and hl >= 2) else horiz).append(c)
     # spaces carry word boundaries for horizontal text only
     horiz.extend(c for c in chars if c["text"].isspace() and c.get("upright", True))
     return horiz, vert

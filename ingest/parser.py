@@ -16,13 +16,14 @@ from typing import Any
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
-from .chars import clean_chars, garbage_ratio, is_garbage, visible_chars
+from .chars import clean_chars_and_marks, garbage_ratio, is_garbage, visible_chars
 from .furniture import find_furniture
 from .layout import Item, group_blocks, leaf_lines, reading_order
 from .normalise import normalise
 from .docid import doc_id_for
 from .glyphs import text_runs
 from .timing import Stopwatch, stage
+from .notes import note_refs, split_notes
 from .records import Block, Page, ParsedDocument
 from .tables import find_tables
 
@@ -112,7 +113,8 @@ def _page_items(page: Any) -> tuple[list[Item], str, list[str], float]:
     elif ratio > 0.05:
         warnings.append(f"{ratio:.0%} of glyphs have no Unicode mapping and were dropped")
     chars = [c for c in raw if not is_garbage(c["text"])]
-    chars = clean_chars(chars)
+    chars, marks = clean_chars_and_marks(chars)
+    page._policyqa_marks = marks
     with stage("tables"):
         tables, chars = find_tables(page, chars)
     items: list[Item] = text_runs(chars) + tables
@@ -238,11 +240,13 @@ def _parse(path: Path, time_budget: float) -> ParsedDocument:
             all_items.append(items)
             all_obstacles.append(getattr(pp, "_policyqa_obstacles", []))
             all_bullets.append(getattr(pp, "_policyqa_bullets", []))
+            page.note_refs = note_refs(getattr(pp, "_policyqa_marks", []), i)
             boxes.append(box)  # type: ignore[arg-type]
         furniture = find_furniture(all_items, boxes)
         body_size = sizes.most_common(1)[0][0] if sizes else 10.0
         for page, items, drop, obstacles, bullets in zip(doc.pages, all_items, furniture, all_obstacles, all_bullets):
-            kept = [it for k, it in enumerate(items) if k not in drop]
+            box = boxes[page.number - 1]
+            kept, page.footnotes = split_notes(items, body_size, page.number, (box[0] + box[2]) / 2, drop)
             if not kept:
                 continue
             page_sizes = Counter()

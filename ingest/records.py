@@ -52,6 +52,23 @@ class Block:
     cells: list[list[str]] | None = None   # table cells, rows of clean strings
 
 
+@dataclass
+class Footnote:
+    """A note printed at the foot of a page or column, kept out of the body text."""
+    mark: str                  # its number or sign as printed (NFKC): "1", "※"
+    text: str                  # clean text, without the mark
+    page: int
+    bbox: BBox
+
+
+@dataclass
+class NoteRef:
+    """A footnote mark set as a superscript after a word: taken out of the text, kept here."""
+    mark: str
+    page: int
+    bbox: BBox
+
+
 PageStatus = Literal["ok", "empty", "image_only", "garbled"]
 
 
@@ -63,6 +80,8 @@ class Page:
     blocks: list[Block] = field(default_factory=list)
     status: PageStatus = "ok"
     warnings: list[str] = field(default_factory=list)
+    footnotes: list[Footnote] = field(default_factory=list)
+    note_refs: list[NoteRef] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +112,7 @@ class Chunk:
     char_end: int
     sentences: list[tuple[int, int]] = field(default_factory=list)   # sentence spans within ``text``
     line_spans: list[tuple[int, int]] = field(default_factory=list)  # where each line box lies within ``text``
+    footnotes: list[str] = field(default_factory=list)   # "mark text" of each note the passage cites
 
     def sentence_texts(self) -> list[str]:
         return [self.text[s:e] for s, e in self.sentences] or [self.text]

@@ -159,6 +159,7 @@ def cmd_chunks(args) -> int:
                 "subject": c.subject, "context": c.context, "text": c.text,
                 "bbox": [[p, *b.as_list()] for p, b in c.line_boxes],
                 "char_start": c.char_start, "char_end": c.char_end,
+                "footnotes": c.footnotes,
             }
             if args.json:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,0 +1,80 @@
+"""Footnotes and superscript marks: out of the running text, onto the chunk that cites them.
+
+On a PDF printed by headless Chromium from tests/fixtures/chromium_notes.html
+(superscript marks after a word, a year and a closing bracket; a numbered note
+area at the page foot in small print, one note set in a monospace font with
+tight leading) and on the white paper chapters in ../shared/realpdfs.
+"""
+from __future__ import annotations
+
+import pytest
+
+from eval import bench_parse
+from ingest.chunker import chunk_document
+from ingest.parser import parse_pdf
+from tests.conftest import FIXTURES, all_text, chromium_pdf, real_pdf
+
+
+@pytest.fixture(scope="module")
+def notes_pdf(tmp_path_factory):
+    return chromium_pdf(FIXTURES / "chromium_notes.html", tmp_path_factory.mktemp("notes"))
+
+
+@pytest.fixture(scope="module")
+def doc(notes_pdf):
+    return parse_pdf(notes_pdf)
+
+
+@pytest.fixture(scope="module")
+def chunks(doc):
+    return chunk_document(doc)[1]
+
+
+def test_superscript_marks_leave_the_sentence(doc):
+    text = all_text(doc)
+    assert "政府は2021年1月に新たな戦略を定め" in text
+    assert "国立情報学研究所(NII)では基盤モデル" in text
+    assert "委員会報告も同様の方向" in text
+    assert [r.mark for r in doc.pages[0].note_refs] == ["1", "2", "3"]
+
+
+def test_notes_are_their_own_records_not_body_text(doc):
+    notes = doc.pages[0].footnotes
+    assert [n.mark for n in notes] == ["1", "2", "3"]
+    assert notes[0].text.startswith("内閣府「人工知能戦略の策定について」")
+    text = all_text(doc)
+    assert "内閣府" not in text and "example" not in text and "Select Committee" not in text
+
+
+def test_small_print_latin_stays_whole(doc):
+    # monospace small print with tight leading lines letters up in columns: still read across
+    note = doc.pages[0].footnotes[2].text
+    assert "Select Committee on Artificial Intelligence, House of Lords (2018)" in note
+    assert "HL Paper 100. See also the Government Response." in note
+    assert not any(b.vertical for p in doc.pages for b in p.blocks)
+
+
+def test_chunk_carries_the_notes_it_cites(chunks):
+    citing = [c for c in chunks if "国立情報学研究所" in c.text]
+    assert len(citing) == 1
+    assert [n.split(" ", 1)[0] for n in citing[0].footnotes] == ["1", "2", "3"]
+    assert citing[0].footnotes[1] == "2 National Institute of Informatics https://www.nii.example.jp/"
+    # each note is kept once
+    all_notes = [n for c in chunks for n in c.footnotes]
+    assert len(all_notes) == len(set(all_notes)) == 3
+
+
+@pytest.mark.parametrize("name", ["mext_st_whitepaper_r6_ch1.pdf", "mext_st_whitepaper_r6_ch2.pdf",
+                                  "mext_st_whitepaper_r6_ch5.pdf"])
+def test_whitepaper_notes_and_marks(name):
+    path = real_pdf(name)
+    ref = bench_parse.reference(path)
+    reading = bench_parse.read_ours(path)
+    assert bench_parse.sup_inline(reading, ref) == []
+    assert bench_parse.footnotes_in_body(reading, ref) == []
+    doc = parse_pdf(path)
+    _, chunks = chunk_document(doc)
+    notes = [n for p in doc.pages for n in p.footnotes]
+    kept = [n for c in chunks for n in c.footnotes]
+    assert len(notes) >= 10 and len(kept) == len(notes)
+    assert sum(bool(c.footnotes) for c in chunks) >= 3
