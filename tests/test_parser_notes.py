@@ -78,3 +78,26 @@ def test_whitepaper_notes_and_marks(name):
     kept = [n for c in chunks for n in c.footnotes]
     assert len(notes) >= 10 and len(kept) == len(notes)
     assert sum(bool(c.footnotes) for c in chunks) >= 3
+
+
+def test_footnotes_are_stored_and_printed_by_chunks_json(notes_pdf, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from index.pipeline import ingest
+
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / notes_pdf.name).write_bytes(notes_pdf.read_bytes())
+    report = ingest([folder], tmp_path / "index")
+    assert not report.failed
+    policyqa = str(Path(sys.executable).with_name("policyqa"))
+    out = subprocess.run([policyqa, "chunks", "--index", str(tmp_path / "index"), "--json"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert all(isinstance(r["footnotes"], list) for r in records)
+    citing = [r for r in records if "国立情報学研究所" in r["text"]]
+    assert citing and citing[0]["footnotes"][1] == "2 National Institute of Informatics https://www.nii.example.jp/"
