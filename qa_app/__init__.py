@@ -22,6 +22,8 @@ _WHERE = {
     "AnswerEngine": "engine", "ABSTAIN_BELOW": "engine",
     "Answer": "records", "Citation": "records", "ListItem": "records",
     "llm_from_config": "generative",
+    # the reranker's features and weights (eval/fit_rerank.py fits them on dev)
+    "RerankFeatures": "rerank", "rerank_score": "rerank", "RERANK_DEPTH": "rerank",
     # a citation on its page
     "Highlight": "highlight", "citation_highlights": "highlight", "render_page": "highlight",
     # an ingest report as tables
