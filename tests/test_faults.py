@@ -409,6 +409,12 @@ def test_server_down_gives_keyword_results_with_a_warning_and_recovers(tmp_path,
             assert out.stdout.strip() and "keyword results only" in out.stderr, out.stderr[-2000:]
             assert "Traceback" not in out.stderr
 
+        # An ingest cannot go keyword-only: it says in one line that the server is down.
+        out = subprocess.run([POLICYQA, "ingest", str(tmp_path / "pdfs"), "--index", str(index_dir),
+                              "--chroma-url", url], cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr[-2000:]
+        assert out.stderr.strip().startswith(f"policyqa ingest: cannot use the Chroma server at {url}"), out.stderr
+
         server = start_server()
         time.sleep(5.5)  # the reader retries an unreachable server at most every 5 s
         back = reader.search(QUERY)
@@ -416,8 +422,9 @@ def test_server_down_gives_keyword_results_with_a_warning_and_recovers(tmp_path,
     finally:
         if reader:
             reader.close()
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
 
 
 # -- a read-only index, a bad embedder ---------------------------------------------------
