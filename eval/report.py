@@ -134,6 +134,10 @@ def render_report(metrics: dict) -> str:
              f"point (the engine's refusal thresholds {metrics['thresholds']}; the peers never refuse). "
              "'search' is the retrieval stage's warm latency. ↑ higher is better, ↓ lower is better, "
              "otherwise higher is better. Definitions at the end.\n")
+    load = metrics.get("load_average")
+    if load:
+        L.append(f"Load average (1, 5, 15 min) at the start {tuple(load['start'])} and the end {tuple(load['end'])} "
+                 f"on {load['cpus']} CPUs: the latency rows are indicative; compare configurations within a run.\n")
     L.append(f"![dev vs test per configuration]({metrics['charts']['splits']})\n")
 
     for split in splits:

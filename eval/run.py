@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import resource
 import shutil
 import sys
@@ -219,6 +220,7 @@ def run_eval(splits: str | Iterable[str] | None = None, configs: str | Iterable[
     from .report import write_report
 
     t_start = time.perf_counter()
+    load_start = os.getloadavg()       # timings are indicative: the report says how busy the machine was
     names = parse_configs(configs)
     wanted = [SPLITS[s] for s in parse_splits(splits)] if (splits is not None or gold is None) else []
     if gold is not None:
@@ -307,6 +309,8 @@ def run_eval(splits: str | Iterable[str] | None = None, configs: str | Iterable[
         "memory": {"peak_rss_mb": _rss_mb(), "peak_rss_mb_after": rss_after,
                    "children_peak_rss_mb": _rss_mb(resource.RUSAGE_CHILDREN)},
         "wall_s": time.perf_counter() - t_start,
+        "load_average": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in os.getloadavg()],
+                         "cpus": os.cpu_count()},
         "results": results,
     }
     write_report(metrics, out_dir)
