@@ -207,6 +207,24 @@ def test_plain_hybrid_finds_and_quotes_the_right_document(tiny_plain, question, 
     assert reply.timings["total"] >= reply.timings["retrieve"] > 0
 
 
+def test_peer_cache_is_reused_per_index_content_and_never_half_built(tmp_path):
+    from eval.peers import _fresh, _mark_done
+
+    cache = tmp_path / "peers"
+    folder, done = _fresh(cache, Path("/x/index"), "gen1", "plain-hybrid")
+    assert not done
+    folder.mkdir(parents=True)                       # a build interrupted before done.json
+    again, done = _fresh(cache, Path("/x/index"), "gen1", "plain-hybrid")
+    assert again == folder and not done and not folder.exists()
+    folder.mkdir(parents=True)
+    _mark_done(folder, {"chunks": 1})
+    assert _fresh(cache, Path("/x/index"), "gen1", "plain-hybrid") == (folder, True)
+    other, _ = _fresh(cache, Path("/y/index"), "gen1", "plain-hybrid")      # another index: its own place
+    assert other != folder and folder.exists()
+    newer, done = _fresh(cache, Path("/x/index"), "gen2", "plain-hybrid")   # the content changed
+    assert newer != folder and not done and not folder.exists()
+
+
 # ---------------------------------------------------------------- scoring a run, by hand
 
 
