@@ -115,7 +115,9 @@ class AnswerEngine:
         vectors = self.retriever.vectors
         cands = ex.candidates(passages, vectors.sentence_vectors([p.chunk for p in passages]))
         query_vector = np.asarray(self._query_vector(question), dtype=np.float32)
-        ex.score(cands, info, query_vector, self._terms, len(passages))
+        # English questions are matched on their JMdict translations, as the keyword leg searched them.
+        wanted = frozenset(t for t, _ in self.retriever.keyword_terms(question)) if info.language == "en" else None
+        ex.score(cands, info, query_vector, self._terms, len(passages), wanted)
         asked = asked_type(question)
         ex.type_bonus(cands, asked)
         best = max((c.relevance for c in cands), default=0.0)

@@ -33,6 +33,7 @@ MAX_ITEMS = 8
 ITEM_KEEP_RATIO = 0.9      # list entries must be this relevant relative to the best entry
 NEAR_DUPLICATE = 0.92      # cosine above which two sentences say the same thing
 INTRODUCES_BONUS = 0.1     # for a list entry, prefer the sentence that names the subject
+ITEM_STATES_RATIO = 0.5    # a list entry's sentence holds at least this share of the best entry's question terms
 TABLE_HEADER_REACH = 3     # rows this close to a table's header are quoted together with it
 
 _FIGURE = re.compile(r"\d[\d,.]*\s*(?:万|億|千)?\s*(?:社|件|人|名|校|大学|円|億円|万円|倍|%|割|回|プロジェクト|機関|団体|か国|カ国)")
@@ -91,8 +92,9 @@ class TermCache:
 
 
 def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, term_cache: TermCache,
-          n_passages: int) -> None:
-    wanted = frozenset(terms(info.text))
+          n_passages: int, wanted: frozenset[str] | None = None) -> None:
+    """``wanted``: the question's keyword terms (for English, their Japanese translations); default its Sudachi terms."""
+    wanted = wanted if wanted is not None else frozenset(terms(info.text))
     header_meaning = {c.chunk.chunk_id: float(c.vector @ query_vector) for c in cands if c.index == 0}
     for c in cands:
         c.meaning = float(c.vector @ query_vector)
@@ -143,14 +145,19 @@ def pick_items(cands: list[Candidate]) -> list[tuple[str, Candidate]]:
     if not ranked:
         return []
     # Entries must be about as relevant as the best one: a list that pads itself out misleads.
+    # And the entry's own sentence must state the asked practice about as fully as the best
+    # entry's does: a subject whose quote lacks the question's terms is not an example of it.
     top = _item_score(ranked[0][1])
-    return [nc for nc in ranked if _item_score(nc[1]) >= ITEM_KEEP_RATIO * top][:MAX_ITEMS]
+    top_keywords = max(c.keywords for _, c in ranked)
+    return [nc for nc in ranked if _item_score(nc[1]) >= ITEM_KEEP_RATIO * top
+            and nc[1].keywords >= ITEM_STATES_RATIO * top_keywords][:MAX_ITEMS]
 
 
 def _item_score(c: Candidate) -> float:
-    """A list entry is best shown by the sentence that introduces its subject (「Xでは、…」)."""
+    """A list entry is best shown by the sentence that states the asked practice; of those, the one
+    that introduces its subject (「Xでは、…」) — the bonus scales with the question terms it holds."""
     introduces = re.sub(r"\s+", "", c.text).startswith(re.sub(r"\s+", "", c.chunk.subject))
-    return c.score + (INTRODUCES_BONUS if introduces else 0.0)
+    return c.score + (INTRODUCES_BONUS * c.keywords if introduces else 0.0)
 
 
 def leading_figure(text: str, unit: str | None) -> str | None:

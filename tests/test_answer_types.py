@@ -92,3 +92,12 @@ def test_a_sum_of_another_attribute_is_refused():
     text = "交流会では商談会を開いている。会場の使用料は5万円で、主催者が支払う。"
     chosen, reason = ex.shape(_cands(text, [0.4, 0.9]), asked_type(q), analyse(q))
     assert not chosen and "参加費" in reason
+
+
+def test_list_entries_need_a_sentence_that_states_the_asked_practice():
+    a = _chunk("東部会では、商談会を毎月開いている。", "a-0")
+    b = _chunk("西部会では、会員向けの広報誌を出している。", "b-0")
+    a.subject, b.subject = "東部会", "西部会"
+    cands = [ex.Candidate(a, 0, *a.sentences[0], 0, np.ones(8, dtype=np.float32), score=0.80, keywords=0.8),
+             ex.Candidate(b, 0, *b.sentences[0], 1, np.ones(8, dtype=np.float32), score=0.78, keywords=0.2)]
+    assert [name for name, _ in ex.pick_items(cands)] == ["東部会"]
