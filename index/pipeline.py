@@ -40,7 +40,7 @@ from filelock import FileLock, Timeout
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from .embeddings import get_embedder
-from .errors import IngestRunning
+from .errors import IndexUnavailable, IngestRunning
 from .keyword import KeywordIndex, indexed_text
 from .store import ChunkStore
 from .tokenise import terms
@@ -159,9 +159,9 @@ def ingest(
     Holds the index's ingest lock throughout; if another ingest holds it, waits
     (telling ``on_wait``, else stderr) or, with ``wait=False``, raises IngestRunning.
     """
-    Path(index_dir).mkdir(parents=True, exist_ok=True)
     lock = FileLock(Path(index_dir) / LOCK_FILE)
     try:
+        Path(index_dir).mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
     except Timeout:
         if not wait:
@@ -172,6 +172,8 @@ def ingest(
         else:
             print(message, file=sys.stderr, flush=True)
         lock.acquire()
+    except OSError as e:
+        raise IndexUnavailable(f"cannot write to the index at {index_dir}: {e.strerror or e}") from e
     try:
         return _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embedder, on_plan)
     finally:
@@ -189,7 +191,7 @@ def _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embed
         if on_file:
             on_file(result)
 
-    with ChunkStore(index_dir) as store, closing(vectors):
+    with ChunkStore(index_dir, readonly=False) as store, closing(vectors):
         reconcile(store, vectors)
         todo: list[tuple[Path, str, str]] = []   # (path, doc_id, sha256) to parse
         seen: dict[str, Path] = {}
@@ -254,13 +256,16 @@ def reconcile(store: ChunkStore, vectors: VectorIndex) -> tuple[int, int]:
     return len(stray), len(missing)
 
 
-def _watch_parent(parent: int) -> None:
+def _watch_parent() -> None:
     """In a worker: exit as soon as the process that started us is gone (even by kill -9).
 
-    Polling ``getppid`` works whatever the start method and whichever thread
-    made the pool (``PR_SET_PDEATHSIG`` fires when the *thread* that forked
-    exits, which would kill a pool made from a short-lived thread).
+    Polling ``getppid`` works whichever thread made the pool (``PR_SET_PDEATHSIG``
+    fires when the *thread* that forked exits, which would kill a pool made from
+    a short-lived thread). The parent is whoever started us: the ingest under
+    ``fork``, the fork server under ``forkserver``, which itself ends with the ingest.
     """
+    parent = os.getppid()
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_POLL)
@@ -285,8 +290,8 @@ def _run(todo, config, workers):
     pending = list(todo)
     restarts = 0
     while pending:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_watch_parent,
-                                 initargs=(os.getpid(),)) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_watch_parent)
+        try:
             futures: list[Future] = [pool.submit(parse_and_chunk, str(job[0]), config) for job in pending]
             for job, fut in zip(list(pending), futures):
                 try:
@@ -299,6 +304,7 @@ def _run(todo, config, workers):
                     outcome = e
                 pending.remove(job)
                 yield job, outcome
-            else:
-                continue
+        finally:
+            # If the caller stops early (an error while writing), do not parse the rest first.
+            pool.shutdown(wait=True, cancel_futures=True)
         restarts += 1

@@ -81,9 +81,13 @@ class ChunkStore:
     learn cheaply whether anyone committed since it last looked.
     """
 
-    def __init__(self, index_dir: str | Path, *, readonly: bool = False):
+    def __init__(self, index_dir: str | Path, *, readonly: bool | None = None):
+        """``readonly=None`` (the default) opens a writer, unless the store exists and may not be written."""
         self.index_dir = Path(index_dir)
         self.path = self.index_dir / STORE_FILE
+        if readonly is None:
+            readonly = self.path.exists() and not (os.access(self.path, os.W_OK)
+                                                   and os.access(self.index_dir, os.W_OK))
         self.readonly = readonly
         if readonly:
             self._db = _connect_read(self.path)
@@ -98,11 +102,9 @@ class ChunkStore:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
         if self._db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-            with self._db:
-                self._db.execute("DROP TABLE IF EXISTS chunks")
-                self._db.execute("DROP TABLE IF EXISTS documents")
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        self._db.executescript(_SCHEMA)
+            # One transaction: a reader sees the old store or the new schema, never a version without its tables.
+            self._db.executescript("BEGIN IMMEDIATE; DROP TABLE IF EXISTS chunks; DROP TABLE IF EXISTS documents;"
+                                   f"{_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
 
     def close(self) -> None:
         self._db.close()

@@ -451,6 +451,13 @@ def test_read_only_index_can_be_searched_and_asked(index_copy):
             assert "Traceback" not in out.stderr
             result = json.loads(out.stdout)
             assert result.get("passages") or result.get("answer"), result
+        out = subprocess.run(as_unprivileged([POLICYQA, "chunks", "--index", str(index_copy), "--json"]),
+                             cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0 and out.stdout.count("\n") == len(store_chunk_ids(index_copy)), out.stderr
+        out = subprocess.run(as_unprivileged([POLICYQA, "ingest", str(CORPUS), "--index", str(index_copy)]),
+                             cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 2, out.stderr[-2000:]
+        assert out.stderr.strip() == f"policyqa ingest: cannot write to the index at {index_copy}: Permission denied"
     finally:
         subprocess.run(["chmod", "-R", "u+w", str(index_copy)], check=True)
 
