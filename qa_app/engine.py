@@ -24,6 +24,7 @@ from . import rerank as rr
 from .answer_types import asked_type
 from .question import QuestionInfo, analyse
 from .records import Answer, Citation, ListItem
+from .limits import check_question
 
 PASSAGES = 10          # passages read for a fact or number question
 LIST_PASSAGES = 30     # list questions look wider, so the list is complete
@@ -60,6 +61,7 @@ class AnswerEngine:
         self.close()
 
     def ask(self, question: str, docs: list[str] | None = None) -> Answer:
+        question = check_question(question)     # bounded before any work (qa_app/limits.py)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         info = analyse(question)

@@ -182,3 +182,29 @@ def test_upload_names_with_markup_are_shown_as_text(tmp_path, monkeypatch):
     assert at.error, "the rejected upload is reported"
     shown = assert_no_markup(at)
     assert "bad`<img src=x onerror=alert(2)>`.pdf" in shown
+
+
+def test_question_over_the_cap_is_refused(hostile_app, hostile_index):
+    from qa_app.engine import AnswerEngine
+    from qa_app.limits import MAX_QUESTION_CHARS, QuestionTooLong
+
+    assert hostile_app.text_input(key="question").max_chars == MAX_QUESTION_CHARS   # the browser stops there
+    with AnswerEngine(hostile_index) as engine:            # ... and the engine refuses what gets past it
+        with pytest.raises(QuestionTooLong, match="2,000"):
+            engine.ask("あ" * (MAX_QUESTION_CHARS + 1))
+
+
+def test_upload_names_with_nul_and_full_width_slash(tmp_path, monkeypatch):
+    monkeypatch.setenv("POLICYQA_INDEX", str(tmp_path / "index"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("views/upload.py").run()
+    at.file_uploader[0].set_value([("nul\x00name.pdf", hostile_pdf(), "application/pdf"),
+                                   ("報告書／2024年度.pdf", hostile_pdf(lines=LINES[:1]), "application/pdf")]).run()
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.key == "upload_go").click().run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert list(table["status"]) == ["added", "added"], table
+    assert list(table["saved as"]) == ["nul_name.pdf", "報告書_2024年度.pdf"]      # nothing cut off
+    assert sorted(p.name for p in (tmp_path / "index" / "uploads").glob("*.pdf")) == ["nul_name.pdf",
+                                                                                       "報告書_2024年度.pdf"]

@@ -7,6 +7,7 @@ from collections import OrderedDict
 
 import streamlit as st
 
+from qa_app.limits import MAX_QUESTION_CHARS
 from qa_app.views import shared as S
 
 st.title("質問 / Ask")
@@ -24,7 +25,7 @@ doc_labels = {d.doc_id: d.label for d in docs}
 
 with st.form("ask_form"):
     question = st.text_input(
-        "質問（日本語または英語） / Question (Japanese or English)", key="question",
+        "質問（日本語または英語） / Question (Japanese or English)", key="question", max_chars=MAX_QUESTION_CHARS,
         placeholder="例 / e.g. セールスパートナーを活用しているクラスターは？ — Which clusters use sales partners?")
     chosen = st.multiselect("資料で絞り込む（任意） / Only these documents (optional)", list(doc_labels),
                             format_func=lambda d: doc_labels.get(d, d), key="doc_filter")
@@ -37,12 +38,17 @@ if submitted:
     if not question.strip():
         st.warning("質問を入力してください / Type a question first.")
     else:
-        with st.spinner("回答を探しています… / Looking for the answer…"):
-            answer, ms = host.ask(question.strip(), list(chosen))
-        state.history.append({"question": question.strip(), "docs": list(chosen), "answer": answer, "ms": ms,
-                              "nth": len(host.answer_times_ms), "at": time.strftime("%H:%M:%S"),
-                              "selected": None})
-        state.current = len(state.history) - 1
+        try:
+            with st.spinner("回答を探しています… / Looking for the answer…"):
+                answer, ms = host.ask(question, list(chosen))
+        except Exception as e:  # noqa: BLE001 -- one line for the user; the traceback goes to the server log
+            S.log.exception("question failed: %r", question[:200])
+            st.error("質問に答えられませんでした / Could not answer: " + S.md(S.one_line(e)))
+        else:
+            state.history.append({"question": answer.question, "docs": list(chosen), "answer": answer, "ms": ms,
+                                  "nth": len(host.answer_times_ms), "at": time.strftime("%H:%M:%S"),
+                                  "selected": None})
+            state.current = len(state.history) - 1
 
 
 def _reopen(i: int) -> None:

@@ -248,6 +248,11 @@ def md(text: object) -> str:
     return escaped.replace("\r", "").replace("\n", "  \n")   # a line break stays a line break
 
 
+def one_line(e: BaseException) -> str:
+    """An error as the one line a user sees: its message, whitespace collapsed, else its type."""
+    return " ".join(str(e).split()) or type(e).__name__
+
+
 def mark_quote(text: str, quote: str, start: int | None = None) -> str:
     """The passage as Markdown with the quote in bold (every character of the text escaped)."""
     at = start if start is not None and text[start:start + len(quote)] == quote else text.find(quote)

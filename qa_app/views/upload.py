@@ -21,7 +21,9 @@ state = st.session_state
 state.setdefault("upload_gen", 0)          # bumped to empty the uploader after an ingest
 state.setdefault("upload_results", None)
 
-files = st.file_uploader("PDF ファイル / PDF files", type=["pdf"], accept_multiple_files=True,
+# No `type=`: with it, Streamlit raises for a file name holding a NUL byte and the page breaks;
+# every upload is checked for the %PDF- signature instead (check_upload), and named safely.
+files = st.file_uploader("PDF ファイル / PDF files", accept_multiple_files=True,
                          max_upload_size=MAX_UPLOAD_MB, key=f"uploader_{state.upload_gen}")
 replace = st.checkbox("同じ名前の以前のアップロードを置き換える / Replace an earlier upload of the same name",
                       key="upload_replace")

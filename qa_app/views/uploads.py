@@ -42,8 +42,9 @@ def safe_filename(name: str) -> str:
     >>> safe_filename("C:\\\\tmp\\\\報告書 (案) 2024.PDF")
     '報告書_案_2024.pdf'
     """
-    name = unicodedata.normalize("NFKC", name or "")
-    name = re.split(r"[\\/]", name)[-1]                      # strip any path, either separator
+    name = re.split(r"[\\/]", name or "")[-1]                # strip any path, either separator
+    # NFKC after the split: a full-width ／ (or ＼) is part of the name, not a folder; it becomes "_" below
+    name = unicodedata.normalize("NFKC", name)
     stem = name[:-4] if name.lower().endswith(".pdf") else name
     # str.isalnum covers Latin, digits, kana and kanji alike
     stem = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in stem)
