@@ -24,6 +24,9 @@ _WHERE = {
     "get_embedder": "embeddings", "terms": "tokenise",
     # the index directory holds an index when this file is in it
     "STORE_FILE": "store",
+    # what an index holds, read without models (browsing, the upload page)
+    "has_index": "catalogue", "list_documents": "catalogue", "read_chunks": "catalogue", "store_stamp": "catalogue",
+    "DocumentRecord": "store",
     # typed errors (one-line messages for the user) and the warning a keyword-only search issues
     "IndexUnavailable": "errors", "IngestRunning": "errors", "BadEmbedder": "errors",
     "DegradedSearch": "errors",

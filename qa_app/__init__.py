@@ -26,6 +26,9 @@ _WHERE = {
     "RerankFeatures": "rerank", "rerank_score": "rerank", "RERANK_DEPTH": "rerank",
     # a citation on its page
     "Highlight": "highlight", "citation_highlights": "highlight", "render_page": "highlight",
+    # what the app's pages use: the application service, its settings, the bounds on input
+    "PolicyQA": "service", "DocInfo": "service", "Settings": "settings", "SettingsError": "settings",
+    "MAX_QUESTION_CHARS": "limits", "QuestionTooLong": "limits",
     # an ingest report as tables
     "ingest_summary": "reports", "stage_timings": "reports",
     # the saved evaluation report (`policyqa eval` writes it, the Evaluation page reads it)

@@ -21,7 +21,13 @@ import streamlit as st  # noqa: E402
 from qa_app.views import shared as S  # noqa: E402
 from qa_app.views.shared import documents, index_dir, index_exists  # noqa: E402
 
-st.set_page_config(page_title="policyqa", page_icon="📄", layout="wide")
+st.set_page_config(page_title="policyqa", page_icon="📄", layout="wide")   # an emoji icon is drawn locally
+
+try:
+    S.service()
+except ValueError as e:          # a malformed setting (SettingsError): one line, not a traceback
+    st.error("設定が正しくありません / A setting is wrong: " + S.md(S.one_line(e)))
+    st.stop()
 
 pages = [
     st.Page("views/ask.py", title="質問 / Ask", icon=":material/question_answer:", default=True),  # served at /

@@ -10,10 +10,7 @@ import warnings
 from pathlib import Path
 
 from .limits import MAX_K, MAX_QUESTION_CHARS, QuestionTooLong, check_k, check_question
-from .settings import DEFAULT_HOST, Settings, SettingsError
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-BUNDLED_CORPUS = REPO_ROOT / "corpus"
+from .settings import BUNDLED_CORPUS, DEFAULT_HOST, REPO_ROOT, Settings, SettingsError  # noqa: F401
 
 
 def default_index_dir() -> Path:

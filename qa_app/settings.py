@@ -11,8 +11,8 @@ not a traceback from deep inside a client library.
 The index and evaluation stages still read two variables themselves:
 ``POLICYQA_EMBEDDER`` (index/embeddings.py) and ``POLICYQA_CHROMA_URL``
 (index/vectors.py, only when no URL is passed), plus ``POLICYQA_LLM_MODEL`` and
-``OPENAI_API_KEY`` in qa_app/generative.py and ``POLICYQA_EVAL_DIR`` in the
-evaluation page.
+``OPENAI_API_KEY`` in qa_app/generative.py, and ``POLICYQA_EVAL_DIR`` in the
+evaluation page (which `PolicyQA.evaluation_report` also serves from here).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlparse
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_CORPUS = REPO_ROOT / "corpus"           # what `policyqa ingest` and `policyqa app` index by default
 DEFAULT_INDEX = Path(".policyqa/index")
 DEFAULT_HOST = "127.0.0.1"      # the app is local unless asked to share (`policyqa app --host 0.0.0.0`)
 
@@ -32,6 +34,7 @@ ENVIRONMENT = {
     "POLICYQA_CHROMA_URL": "a Chroma server, http://host:port (default: embedded in the index directory)",
     "POLICYQA_EMBEDDER": "the embedder: the default USE model, or st:/path/to/model",
     "POLICYQA_LLM": "generative answers: an OpenAI-compatible base URL or ollama:MODEL (default off)",
+    "POLICYQA_EVAL_DIR": "the evaluation report the app shows (default eval/reports/latest)",
     "POLICYQA_DEBUG": "1: show the traceback of an unexpected error",
 }
 
@@ -46,6 +49,7 @@ class Settings:
     chroma_url: str | None = None
     embedder: str | None = None
     llm: str | None = None
+    eval_dir: Path | None = None
     debug: bool = False
 
     @classmethod
@@ -58,6 +62,7 @@ class Settings:
             chroma_url=chroma_url if chroma_url is not None else (env.get("POLICYQA_CHROMA_URL") or None),
             embedder=env.get("POLICYQA_EMBEDDER") or None,
             llm=llm if llm is not None else (env.get("POLICYQA_LLM") or None),
+            eval_dir=Path(env["POLICYQA_EVAL_DIR"]) if env.get("POLICYQA_EVAL_DIR") else None,
             debug=env.get("POLICYQA_DEBUG", "") not in ("", "0"),
         )
         settings.check()

@@ -132,7 +132,7 @@ def test_browse_catalogue_sections_and_kwic(app):
 
 def test_kwic_normalises_the_query(corpus_index):
     from index.store import ChunkStore
-    from qa_app.views.search import kwic
+    from qa_app.browse import kwic
 
     with ChunkStore(corpus_index) as store:
         chunks = list(store.chunks())
@@ -171,7 +171,7 @@ GOOD = "北陸センサークラスターでは、MEMS設計の技術者を育�
 
 def test_upload_function_rejects_non_pdfs_and_ingests_pdfs(tmp_path):
     from index.store import ChunkStore
-    from qa_app.views.uploads import add_uploads, safe_filename
+    from qa_app.uploads import add_uploads, safe_filename
 
     index = tmp_path / "index"
     out = add_uploads([("notes.pdf", b"just text, not a PDF"), ("../../北陸 センサー(案).PDF", small_pdf(GOOD))],
@@ -197,7 +197,7 @@ def test_upload_function_rejects_non_pdfs_and_ingests_pdfs(tmp_path):
     assert "broken" not in after
 
     # too large, and empty
-    from qa_app.views.uploads import MAX_UPLOAD_BYTES, check_upload
+    from qa_app.uploads import MAX_UPLOAD_BYTES, check_upload
     assert "too large" in check_upload("big.pdf", b"%PDF-" + b"0" * MAX_UPLOAD_BYTES)
     assert check_upload("empty.pdf", b"") == "empty file"
 

@@ -40,14 +40,14 @@ if submitted:
     else:
         try:
             with st.spinner("回答を探しています… / Looking for the answer…"):
-                answer, ms = host.ask(question, list(chosen))
+                asked = host.ask(question, list(chosen))
         except Exception as e:  # noqa: BLE001 -- one line for the user; the traceback goes to the server log
             S.log.exception("question failed: %r", question[:200])
             st.error("質問に答えられませんでした / Could not answer: " + S.md(S.one_line(e)))
         else:
-            state.history.append({"question": answer.question, "docs": list(chosen), "answer": answer, "ms": ms,
-                                  "nth": len(host.answer_times_ms), "at": time.strftime("%H:%M:%S"),
-                                  "selected": None})
+            state.history.append({"question": asked.answer.question, "docs": list(chosen), "answer": asked.answer,
+                                  "ms": asked.ms, "nth": asked.nth, "warning": asked.warning,
+                                  "at": time.strftime("%H:%M:%S"), "selected": None})
             state.current = len(state.history) - 1
 
 
@@ -83,6 +83,8 @@ st.subheader(S.md(answer.question), anchor=False)
 if entry["docs"]:
     st.caption("資料 / Documents: " + S.md(", ".join(doc_labels.get(d, d) for d in entry["docs"])))
 
+if entry.get("warning"):
+    st.warning("キーワード検索のみ / Keyword search only: " + S.md(entry["warning"]))
 if answer.answerable:
     st.markdown(S.md(answer.answer))
 else:
@@ -104,7 +106,7 @@ def _chunk_text(chunk_id: str) -> tuple[str, object | None]:
     for p in answer.passages:
         if p.chunk.chunk_id == chunk_id:
             return p.chunk.text, p.chunk
-    chunk = host.chunks([chunk_id]).get(chunk_id)
+    chunk = host.get_chunks([chunk_id]).get(chunk_id)
     return (chunk.text, chunk) if chunk else ("", None)
 
 

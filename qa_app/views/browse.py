@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from qa_app.views import shared as S
-from qa_app.views.search import document_sections, kwic
+from qa_app.browse import document_sections, kwic
 
 st.title("資料 / Browse")
 

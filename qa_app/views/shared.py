@@ -1,31 +1,23 @@
-"""What the app's pages share: the index directory, the engine (loaded once per
-server), the documents and their PDFs, page renders, and evidence export.
+"""What the app's pages share: the application service (one per server), cached views of
+the index, page renders, text shown safely, and evidence export.
 
-The index directory reaches the app through the environment: ``$POLICYQA_INDEX``
-(``policyqa app --index DIR`` sets it for the Streamlit server it starts), else
-``.policyqa/index`` under the current folder, as for every other command.
+The pages use `qa_app.service.PolicyQA` for everything they do (ask, browse, add
+documents); its settings come from the environment through `qa_app.settings`
+(``policyqa app --index DIR`` sets ``$POLICYQA_INDEX`` for the server it starts).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
-import os
 import re
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
 
 import streamlit as st
 
-from qa_app.cli import BUNDLED_CORPUS, REPO_ROOT, default_index_dir
-
-from .uploads import uploads_dir
+from qa_app.service import DocInfo, PolicyQA
+from qa_app.settings import Settings
 
 log = logging.getLogger("policyqa.app")
 if not log.handlers:
@@ -35,169 +27,69 @@ if not log.handlers:
     log.setLevel(logging.INFO)
     log.propagate = False
 
-CATALOGUE = BUNDLED_CORPUS / "catalogue.json"
+def settings() -> Settings:
+    """Read on every run: cheap, and a test (or a restart) may change the environment."""
+    return Settings.load()
+
+
+@st.cache_resource(show_spinner=False, hash_funcs={Settings: repr})
+def _service(settings: Settings) -> PolicyQA:
+    """One service per settings per server process (so one engine per index)."""
+    return PolicyQA(settings)
+
+
+def service() -> PolicyQA:
+    s = settings()
+    return _service(s.with_index(s.index_dir.resolve()))
 
 
 def index_dir() -> Path:
-    return default_index_dir().resolve()
-
-
-def chroma_url() -> str | None:
-    return os.environ.get("POLICYQA_CHROMA_URL") or None
+    return service().index_dir
 
 
 def index_exists(index: Path | None = None) -> bool:
-    return ((index or index_dir()) / "chunks.sqlite").exists()
+    return service().has_index()
 
 
-# ---------------------------------------------------------------- the engine, once per server
+def get_host() -> PolicyQA:
+    """The service, its models and index loaded (once per server, as soon as the Ask page first opens)."""
+    svc = service()
+    if svc.load_ms is None:
+        with st.spinner("モデルと索引を読み込んでいます… / Loading the models and the index…"):
+            svc.load()
+    return svc
 
 
-class EngineHost:
-    """The answer engine, on one thread of its own.
-
-    The engine's chunk store is a SQLite connection, which may only be used on
-    the thread that opened it; Streamlit runs every script run on a thread of
-    its own. So the engine is built and used on one dedicated worker thread,
-    which also serialises questions and ingests against the shared indexes.
-    """
-
-    def __init__(self, index: Path, chroma: str | None):
-        self.index = index
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="policyqa-engine")
-        self.lock = threading.RLock()      # held by ingests from the upload page
-        self.answer_times_ms: list[float] = []
-        t0 = time.perf_counter()
-        self.engine = self._call(lambda: _make_engine(index, chroma))
-        self.load_ms = (time.perf_counter() - t0) * 1000
-        log.info("engine loaded for %s in %.0f ms", index, self.load_ms)
-
-    def _call(self, fn: Callable[[], Any]) -> Any:
-        with self.lock:
-            return self._pool.submit(fn).result()
-
-    def ask(self, question: str, docs: list[str] | None = None):
-        t0 = time.perf_counter()
-        answer = self._call(lambda: self.engine.ask(question, docs or None))
-        ms = (time.perf_counter() - t0) * 1000
-        self.answer_times_ms.append(ms)
-        which = "first" if len(self.answer_times_ms) == 1 else f"#{len(self.answer_times_ms)}"
-        log.info("%s answer in %.0f ms (engine total %.0f ms): %r", which, ms,
-                 answer.timings_ms.get("total", float("nan")), question)
-        return answer, ms
-
-    def refresh(self) -> None:
-        self._call(self.engine.refresh)
-
-    def chunks(self, chunk_ids: list[str]) -> dict:
-        return self._call(lambda: self.engine.retriever.store.get_chunks(chunk_ids))
-
-
-def _make_engine(index: Path, chroma: str | None):
-    from qa_app.engine import AnswerEngine
-
-    llm = None
-    if os.environ.get("POLICYQA_LLM"):      # generative mode, as for `policyqa ask`; off by default
-        from qa_app.generative import llm_from_config
-
-        llm = llm_from_config(None)
-    return AnswerEngine(index, chroma_url=chroma, llm=llm)
-
-
-@st.cache_resource(show_spinner="モデルと索引を読み込んでいます… / Loading the models and the index…")
-def engine_host(index: str, chroma: str | None = None) -> EngineHost:
-    """One engine per index directory per server process."""
-    return EngineHost(Path(index), chroma)
-
-
-def get_host() -> EngineHost:
-    return engine_host(str(index_dir()), chroma_url())
-
-
-# ---------------------------------------------------------------- documents
-
-
-@dataclass
-class DocInfo:
-    doc_id: str
-    title: str
-    path: str
-    pages: int
-    chunks: int
-    warnings: list[str]
-    publisher: str = ""
-    date: str = ""
-    pdf: Path | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.title} ({self.doc_id})"
-
-
-@st.cache_data(show_spinner=False)
-def catalogue() -> dict[str, dict]:
-    """The bundled corpus's catalogue entries, by doc_id."""
-    try:
-        return {e["doc_id"]: e for e in json.loads(CATALOGUE.read_text(encoding="utf-8"))}
-    except (OSError, ValueError, KeyError):
-        return {}
-
-
-def find_pdf(doc_id: str, path: str, index: Path | None = None) -> Path | None:
-    """The PDF of a document: its ingested path, else ``<doc_id>.pdf`` in the corpus or the uploads folder."""
-    index = index or index_dir()
-    p = Path(path)
-    candidates = [p] if p.is_absolute() else [p, REPO_ROOT / p, Path.cwd() / p]
-    candidates += [BUNDLED_CORPUS / f"{doc_id}.pdf", uploads_dir(index) / f"{doc_id}.pdf"]
-    return next((c.resolve() for c in candidates if c.is_file()), None)
-
-
-def _store_mtime(index: Path) -> float:
-    """Changes whenever the store is written (WAL mode writes the -wal file first)."""
-    return max((f.stat().st_mtime_ns for f in (index / "chunks.sqlite", index / "chunks.sqlite-wal") if f.exists()),
-               default=0)
+# ---------------------------------------------------------------- the index, cached until it changes
 
 
 def documents() -> list[DocInfo]:
-    index = index_dir()
-    if not index_exists(index):
-        return []
-    return _documents(str(index), _store_mtime(index))
+    svc = service()
+    return _documents(svc, svc.stamp())
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _documents(index: str, stamp: float) -> list[DocInfo]:
-    from index.store import ChunkStore
-
-    cat = catalogue()
-    out = []
-    with ChunkStore(index) as store:
-        for d in store.documents():
-            entry = cat.get(d.doc_id, {})
-            out.append(DocInfo(d.doc_id, d.title or entry.get("title") or d.doc_id, d.path, d.pages, d.chunks,
-                               list(d.warnings), entry.get("publisher", ""), str(entry.get("date", "")),
-                               find_pdf(d.doc_id, d.path, Path(index))))
-    return out
+@st.cache_data(show_spinner=False, max_entries=4, hash_funcs={PolicyQA: lambda s: str(s.index_dir)})
+def _documents(svc: PolicyQA, stamp: int) -> list[DocInfo]:
+    return svc.documents()
 
 
 def all_chunks() -> list:
     """Every chunk of the index, in document order (cached until the store changes)."""
-    index = index_dir()
-    if not index_exists(index):
-        return []
-    return _all_chunks(str(index), _store_mtime(index))
+    svc = service()
+    return _all_chunks(svc, svc.stamp())
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _all_chunks(index: str, stamp: float) -> list:
-    from index.store import ChunkStore
+@st.cache_data(show_spinner=False, max_entries=2, hash_funcs={PolicyQA: lambda s: str(s.index_dir)})
+def _all_chunks(svc: PolicyQA, stamp: int) -> list:
+    return svc.chunks()
 
-    with ChunkStore(index) as store:
-        return list(store.chunks())
+
+def find_pdf(doc_id: str, path: str) -> Path | None:
+    return service().find_pdf(doc_id, path)
 
 
 def invalidate() -> None:
-    """After an ingest: forget cached documents and chunks; the engine picks up the new index."""
+    """After an ingest: forget cached documents and chunks (the engine notices new data itself)."""
     _documents.clear()
     _all_chunks.clear()
 

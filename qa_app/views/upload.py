@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from qa_app.views import shared as S
-from qa_app.views.uploads import MAX_UPLOAD_MB, add_uploads, check_upload, uploads_dir
+from qa_app.uploads import MAX_UPLOAD_MB, check_upload
 
 st.title("取り込み / Add documents")
 
-index = S.index_dir()
+svc = S.service()
 st.markdown(
     f"PDF を追加すると索引に取り込まれ、質問と検索の対象になります。1 ファイル {MAX_UPLOAD_MB} MB まで。  \n"
-    f"Add PDFs (up to **{MAX_UPLOAD_MB} MB per file**); they are saved in {S.md(uploads_dir(index))} and ingested. "
+    f"Add PDFs (up to **{MAX_UPLOAD_MB} MB per file**); they are saved in {S.md(svc.uploads_dir())} and ingested. "
     "A file must really be a PDF (start with “%PDF-”); names are made safe, and a different file never "
     "silently overwrites one already there. Documents already indexed are never lost: each document is "
     "ingested in one transaction, and a file that fails is reported and left out.")
@@ -38,18 +38,15 @@ if st.button("取り込む / Ingest", type="primary", disabled=not files, key="u
         done[0] += 1
         bar.progress(min(done[0] / max(total, 1), 1.0), text=f"{done[0]} / {total} — {result.doc_id}: {result.status}")
 
-    had_index = S.index_exists(index)
-    host = S.get_host() if had_index else None
-    with st.spinner("取り込み中… / Ingesting…"):
-        if host is not None:
-            with host.lock:                 # no question is answered half-way through an ingest
-                outcomes = add_uploads(payload, index, replace=replace, on_file=on_file, chroma_url=S.chroma_url())
-                host.refresh()
-        else:
-            outcomes = add_uploads(payload, index, replace=replace, on_file=on_file, chroma_url=S.chroma_url())
+    try:
+        with st.spinner("取り込み中… / Ingesting…"):
+            outcomes = svc.add_documents(payload, replace=replace, on_file=on_file)
+    except Exception as e:  # noqa: BLE001 -- one line for the user (e.g. another ingest holds the index)
+        S.log.exception("upload failed")
+        st.error("取り込めませんでした / Could not ingest: " + S.md(S.one_line(e)))
+        st.stop()
     bar.progress(1.0, text=f"{done[0]} / {total}")
     S.invalidate()
-    S.log.info("upload: %s", ", ".join(f"{o.name}={o.status}" for o in outcomes))
     state.upload_results = [o.row() for o in outcomes]
     state.upload_gen += 1
     st.rerun()

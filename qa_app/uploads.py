@@ -1,8 +1,8 @@
-"""What the 取り込み / Add documents page does with uploaded bytes, without Streamlit.
+"""Adding documents (the 取り込み / Add documents page) from uploaded bytes, without Streamlit.
 
 `add_uploads` is the whole flow: check each upload (size, ``%PDF-`` magic),
 give it a safe file name inside ``<index>/uploads/``, ingest the accepted files
-with `index.pipeline.ingest`, and report one `UploadOutcome` per upload.
+with `index.ingest`, and report one `UploadOutcome` per upload.
 
 Nothing already indexed is lost: ingest is atomic per document, a file name
 never silently overwrites a different existing file (the upload is renamed
@@ -87,13 +87,10 @@ def _sha(data: bytes) -> str:
 
 def _indexed_elsewhere(index_dir: Path, target: Path) -> dict[str, str]:
     """doc_id -> path, for indexed documents whose file is not in the uploads folder."""
-    if not (index_dir / "chunks.sqlite").exists():
-        return {}
-    from index.store import ChunkStore
+    from index import list_documents
 
-    with ChunkStore(index_dir) as store:
-        return {d.doc_id: d.path for d in store.documents()
-                if Path(d.path).resolve().parent != target.resolve()}
+    return {d.doc_id: d.path for d in list_documents(index_dir)
+            if Path(d.path).resolve().parent != target.resolve()}
 
 
 def _free_name(folder: Path, name: str, taken: set[str]) -> str:
@@ -164,7 +161,7 @@ def add_uploads(files: Iterable[tuple[str, bytes]], index_dir: str | Path, *, re
                 on_file: Callable[[object], None] | None = None,
                 chroma_url: str | None = None) -> list[UploadOutcome]:
     """Check, save and ingest uploads; one outcome per upload, in upload order."""
-    from index.pipeline import ingest
+    from index import ingest
 
     index_dir = Path(index_dir)
     folder = uploads_dir(index_dir)
