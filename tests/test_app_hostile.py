@@ -208,3 +208,20 @@ def test_upload_names_with_nul_and_full_width_slash(tmp_path, monkeypatch):
     assert list(table["saved as"]) == ["nul_name.pdf", "報告書_2024年度.pdf"]      # nothing cut off
     assert sorted(p.name for p in (tmp_path / "index" / "uploads").glob("*.pdf")) == ["nul_name.pdf",
                                                                                        "報告書_2024年度.pdf"]
+
+
+def test_footnotes_show_under_a_passage_as_text():
+    """A chunk's footnotes (Chunk.footnotes, from the parser) appear as plain text; a chunk without them shows none."""
+    def page():
+        from types import SimpleNamespace
+
+        from qa_app.views import shared as S
+
+        S.show_footnotes(SimpleNamespace(footnotes=["※1 **注** ![x](http://127.0.0.1:1/f.png)", " "]))
+        S.show_footnotes(SimpleNamespace())                  # before the parser records footnotes
+        S.show_footnotes(SimpleNamespace(footnotes=[]))
+
+    at = AppTest.from_function(page, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert len(at.caption) == 1
+    assert "※1 **注** ![x](http://127.0.0.1:1/f.png)" in assert_no_markup(at)

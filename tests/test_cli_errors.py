@@ -141,3 +141,23 @@ def test_unexpected_error_is_one_line_with_a_hint(capsys, index, monkeypatch):
     monkeypatch.setenv("POLICYQA_DEBUG", "1")
     with pytest.raises(RuntimeError):
         main(["search", "MEMS", "--index", str(index)])
+
+
+def test_app_listens_on_this_machine_only_unless_asked(capsys, index, monkeypatch):
+    """`policyqa app` hands Streamlit 127.0.0.1; --host 0.0.0.0 shares it, with a warning about the upload page."""
+    started = []
+
+    def execve(path, cmd, env):      # stands in for the exec that would replace this test process
+        started.append((cmd, env))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(os, "execve", execve)
+    for extra in ([], ["--host", "0.0.0.0"]):
+        code, _, err = run(capsys, "app", "--index", str(index), "--headless", "--port", "8599", *extra)
+        cmd, env = started[-1]
+        host = cmd[cmd.index("--server.address") + 1]
+        assert env["POLICYQA_INDEX"] == str(index.resolve())
+        if extra:
+            assert host == "0.0.0.0" and "no login" in one_line(err)
+        else:
+            assert host == "127.0.0.1" and not err

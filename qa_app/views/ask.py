@@ -141,6 +141,7 @@ if selected is not None:
             if text:
                 st.markdown("**前後の文脈 / In context**")
                 st.markdown(S.mark_quote(text, c.text, c.start))
+                S.show_footnotes(chunk)
             if chunk is not None and getattr(chunk, "section", None):
                 st.caption("節 / Section path: " + S.md(" > ".join(chunk.section)))
             if pdf is not None:

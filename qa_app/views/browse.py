@@ -58,9 +58,11 @@ with search_tab:
     if query.strip():
         hits = kwic(pool, query, width=40, section=None if section == "(all)" else section)
         shown = hits[:200]
+        by_id = {c.chunk_id: c for c in pool}
         st.caption(f"{len(hits)} hits" + (f" (first {len(shown)} shown)" if len(hits) > len(shown) else ""))
         for h in shown:
             pages = f"p.{h.page}" if h.page == h.page_end else f"pp.{h.page}–{h.page_end}"
             st.markdown(f"{'…' if h.cut_left else ''}{S.md(h.left)}**{S.md(h.match)}**"
                         f"{S.md(h.right)}{'…' if h.cut_right else ''}")
             st.caption(f"{S.md(h.doc_id)} · {S.md(h.title)} · {pages} · {S.md(h.section or '—')}")
+            S.show_footnotes(by_id.get(h.chunk_id))

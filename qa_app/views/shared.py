@@ -145,6 +145,13 @@ def one_line(e: BaseException) -> str:
     return " ".join(str(e).split()) or type(e).__name__
 
 
+def show_footnotes(chunk) -> None:
+    """A chunk's footnotes (the parser's ``Chunk.footnotes``, where it records them) under its passage, as text."""
+    notes = [n for n in (getattr(chunk, "footnotes", None) or []) if str(n).strip()]
+    if notes:
+        st.caption("注 / Footnotes:  \n" + "  \n".join(md(n) for n in notes))
+
+
 def mark_quote(text: str, quote: str, start: int | None = None) -> str:
     """The passage as Markdown with the quote in bold (every character of the text escaped)."""
     at = start if start is not None and text[start:start + len(quote)] == quote else text.find(quote)
