@@ -151,3 +151,19 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
     if part == "organisation":
         return _ORG_SUFFIX.search(text) is not None or "一般" in _proper_nouns(text)
     return True  # why / how: any sentence may explain; shape, not presence, answers those
+
+
+# A question word of either language: a clause holding one asks something.
+_ASKS = re.compile(r"何|どう|どんな|どの|いつ|どこ|誰|いくら|どれ|なぜ|\b(?:how|what|when|where|who|which|why)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[、,，]\s*(?:and\s+)?|\s+and\s+(?=(?:how|what|when|where|who|which|why)\b)", re.I)
+
+
+def later_clauses(question: str) -> list[str]:
+    """The clauses after the first of a question that asks two or more things
+    (「何社が集まり、何組が商談に進んだ？」 → ["何組が商談に進んだ？"]); empty for a one-part question."""
+    text = normalise(question)
+    pieces = [p for p in _CLAUSE_BREAK.split(text) if p.strip()]
+    asking = [p for p in pieces if _ASKS.search(p)]
+    if len(asking) < 2:
+        return []
+    return asking[1:]

@@ -19,8 +19,8 @@ from index.retrieve import Passage
 from index.tokenise import terms
 from ingest.records import Chunk
 
-from .answer_types import AskedType, holds
-from .question import QuestionInfo
+from .answer_types import UNITS_JA, AskedType, asked_type, holds, later_clauses
+from .question import QuestionInfo, year_spellings
 
 # Weights of the sentence score; set on the development gold set (README, "Answers").
 W_MEANING = 0.4
@@ -210,6 +210,12 @@ def _following(cands: list[Candidate], c: Candidate, reach: int) -> list[Candida
     return out
 
 
+def _other_year(c: Candidate, info: QuestionInfo) -> bool:
+    """The sentence names a year, and none of the years the question asks about."""
+    named = year_spellings(c.text)
+    return bool(named) and not set(named) & set(info.years)
+
+
 def _pins(c: Candidate, info: QuestionInfo) -> bool:
     """A figure's passage must name the attribute the question asks the value of (「賞金はいくら」:
     賞金): a figure of another attribute answers a different question. (The same test for a
@@ -241,6 +247,12 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
             if n == 0:
                 if not found:
                     return [], f"no retrieved sentence gives a figure in the unit asked for ({unit})"
+                if info.years:
+                    # A figure whose sentence names another year answers for that year, not the asked one.
+                    dated = [c for c in anywhere if not _other_year(c, info)]
+                    if not dated:
+                        return [], f"the figures found are for other years than {info.years[0]}"
+                    found = near[:1] if near and not _other_year(near[0], info) else dated[:1]
                 if "円" in unit:  # a sum: its attribute (fee, prize, budget) must be the one stated
                     found = [c for c in anywhere if _pins(c, info)][:1]
                 if not found:
@@ -248,11 +260,42 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
             if not found:
                 continue
             chosen.append(found[0])
-        return _within(chosen), None
+        return _within(_later_parts(chosen, cands, info)), None
     if asked.explains:
         top = ranked[0]
-        return _within([top, *_following(cands, top, EXPLAIN_FOLLOWING)]), None
-    return pick(cands), None
+        return _within(_later_parts([top, *_following(cands, top, EXPLAIN_FOLLOWING)], cands, info)), None
+    return _within(_later_parts(pick(cands), cands, info)), None
+
+
+# Words every question clause has; they say nothing about which sentence answers it.
+_CLAUSE_STOP = {"何", "する", "ある", "いる", "なる", "どう", "どんな", "どの", "いつ", "どこ", "誰", "いくら", "どれ",
+                "どれくらい", "どのくらい", "なぜ", "よう", "こと", "もの", "いう", "れる", "られる"}
+
+
+def _answers_clause(c: Candidate, clause: str) -> bool:
+    """The sentence holds what the clause asks (its unit or entity type) and, in Japanese, one of its words."""
+    at = asked_type(clause)
+    if at.units and not _holds(c, "number", at.units[0]):
+        return False
+    if at.entity and not _holds(c, at.entity):
+        return False
+    words = {t for t in terms(clause) if t not in _CLAUSE_STOP and t not in UNITS_JA} if re.search(r"[\u3040-\u9FFF]", clause) else set()
+    return not words or bool(words & set(terms(c.text)))
+
+
+def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: QuestionInfo) -> list[Candidate]:
+    """Every part of a two-part question answered: a later part's answer is looked for in the
+    sentences that follow the first quote in its paragraph (「…47社が集まった。そのうち9組が…」)."""
+    if not chosen:
+        return chosen
+    out = list(chosen)
+    for clause in later_clauses(info.text):
+        if any(_answers_clause(c, clause) for c in out):
+            continue
+        nxt = next((d for d in _following(cands, out[0], PART_REACH) if d not in out and _answers_clause(d, clause)), None)
+        if nxt is not None:
+            out.append(nxt)
+    return out
 
 
 def _within(chosen: list[Candidate]) -> list[Candidate]:

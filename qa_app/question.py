@@ -53,10 +53,10 @@ def analyse(question: str) -> QuestionInfo:
         kind = "fact"
     unit = next((pattern for hint, pattern in UNIT_HINTS.items() if hint in text.lower()), None)
     m = _ASKED.search(text) if language == "ja" else None
-    return QuestionInfo(text, language, kind, _year_spellings(text), unit, m.group(1) if m else None)
+    return QuestionInfo(text, language, kind, year_spellings(text), unit, m.group(1) if m else None)
 
 
-def _year_spellings(text: str) -> tuple[str, ...]:
+def year_spellings(text: str) -> tuple[str, ...]:
     """Each year the question names, as 西暦 and as 平成/令和 (the documents use both)."""
     found: list[str] = []
     for m in _YEAR.finditer(text):

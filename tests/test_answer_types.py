@@ -101,3 +101,25 @@ def test_list_entries_need_a_sentence_that_states_the_asked_practice():
     cands = [ex.Candidate(a, 0, *a.sentences[0], 0, np.ones(8, dtype=np.float32), score=0.80, keywords=0.8),
              ex.Candidate(b, 0, *b.sentences[0], 1, np.ones(8, dtype=np.float32), score=0.78, keywords=0.2)]
     assert [name for name, _ in ex.pick_items(cands)] == ["東部会"]
+
+
+def test_later_clauses_of_a_two_part_question():
+    from qa_app.answer_types import later_clauses
+
+    assert later_clauses("説明会には何社が参加し、何件が契約に至った？") == ["何件が契約に至った?"]
+    assert later_clauses("Who set up the association, and when?") == ["when?"]
+    assert later_clauses("なぜ販路開拓が難しいのか？") == []
+
+
+def test_second_part_is_answered_from_the_same_paragraph_even_when_its_unit_appeared_earlier():
+    text = "説明会には120社が参加し、80組の面談が行われた。そのうち9組が商談に進んだ。会場は駅前である。"
+    q = "説明会には何社が参加し、商談に進んだのは何組？"
+    chosen, reason = ex.shape(_cands(text, [0.9, 0.3, 0.2]), asked_type(q), analyse(q))
+    assert reason is None and [c.index for c in chosen] == [0, 1]
+
+
+def test_a_figure_stated_for_another_year_does_not_answer():
+    text = "見本市を開いている。2018年には出展が40社あった。"
+    q = "2020年の見本市には何社が出展した？"
+    chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
+    assert not chosen and "2020" in reason
