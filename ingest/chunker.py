@@ -59,10 +59,26 @@ class _Unit:
 _SENTENCE_FINAL = tuple("。．.！!？?:：」』)）")
 
 
+_OPENS_ITEM = re.compile(r"^([・●○◎■□◆◇▪•※★☆▶►➢→]|\(?\d{1,2}\)|[(（][0-9一二三四五六七八九十]+[)）]|[①-⑳]|第\s*\d+\s*[章節])")
+
+
 def _continues(prev: Block, block: Block) -> bool:
-    """Does ``block`` carry on the sentence ``prev`` left unfinished at a page turn?"""
-    return (prev.kind == block.kind == "paragraph" and block.page == prev.page + 1
-            and not prev.text.rstrip().endswith(_SENTENCE_FINAL))
+    """Does ``block`` carry on the sentence ``prev`` left unfinished at a page or column turn?
+
+    ``prev`` stops without sentence-final punctuation and ``block`` is the next
+    body text: on the next page, or at the top of the next column (above where
+    ``prev`` ends, to its right). A bullet or numbered item starts afresh.
+    """
+    if prev.kind != "paragraph" or block.kind != "paragraph" or prev.vertical or block.vertical:
+        return False
+    if prev.text.rstrip().endswith(_SENTENCE_FINAL) or _OPENS_ITEM.match(block.text.lstrip()):
+        return False
+    if abs(prev.size - block.size) > 0.15 * max(prev.size, block.size):
+        return False
+    if block.page == prev.page + 1:
+        return True
+    return (block.page == prev.page and len(prev.lines) >= 2
+            and block.bbox.top < prev.bbox.bottom - prev.size and block.bbox.x0 >= prev.bbox.x1 - prev.size)
 
 
 def _joiner(left: str, right: str) -> str:
@@ -101,20 +117,47 @@ def document_text(doc: ParsedDocument) -> tuple[str, list[_Paragraph]]:
     paragraphs: list[_Paragraph] = []
     offset = 0
     prev: Block | None = None
-    for page in doc.pages:
-        for block in page.blocks:
-            if not block.text.strip():
-                continue
-            if prev is not None and _continues(prev, block):
-                sep = _joiner(prev.text, block.text)
-                paragraphs[-1].blocks.append((block, offset + len(sep)))
-            else:
-                sep = BLOCK_SEPARATOR if parts else ""
-                paragraphs.append(_Paragraph([(block, offset + len(sep))]))
-            parts += [sep, block.text]
-            offset += len(sep) + len(block.text)
-            prev = block
+
+    def emit(block: Block, joined: bool) -> None:
+        nonlocal offset, prev
+        if joined:
+            sep = _joiner(prev.text, block.text)
+            paragraphs[-1].blocks.append((block, offset + len(sep)))
+        else:
+            sep = BLOCK_SEPARATOR if parts else ""
+            paragraphs.append(_Paragraph([(block, offset + len(sep))]))
+        parts.extend([sep, block.text])
+        offset += len(sep) + len(block.text)
+        prev = block
+
+    # A figure or table met while a sentence is open waits until the sentence has
+    # found its continuation (the next body text), so it never cuts the sentence.
+    waiting: list[Block] = []
+    for block in _reading(doc):
+        if not block.text.strip():
+            continue
+        unfinished = (prev is not None and prev.kind == "paragraph"
+                      and not prev.text.rstrip().endswith(_SENTENCE_FINAL))
+        if block.kind in ("figure", "table") and unfinished and len(waiting) < 4:
+            waiting.append(block)
+            continue
+        joined = prev is not None and _continues(prev, block)
+        if not joined:
+            for w in waiting:
+                emit(w, False)
+            waiting.clear()
+        emit(block, joined)
+        for w in waiting:
+            emit(w, False)
+        waiting.clear()
+    for w in waiting:
+        emit(w, False)
     return "".join(parts), paragraphs
+
+
+def _reading(doc: ParsedDocument):
+    for page in doc.pages:
+        yield from page.blocks
 
 
 def _line_spans(block: Block) -> list[tuple[int, int, BBox]]:
@@ -161,7 +204,7 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
         first = para.blocks[0][0]
         if para.kind == "heading":
             builder.heading(first)
-        elif para.kind == "table":
+        elif para.kind in ("table", "figure"):   # one unit each: a figure's labels never join a sentence
             builder.flush()
             builder.add(_Unit(para.start, para.end, [(first.page, first.bbox, para.start, para.end)],
                               is_table=True), "")

@@ -460,6 +460,11 @@ def group_blocks(seq: list[Item], page_no: int,
         cur.clear()
 
     for it in seq:
+        if it.kind == "figure":
+            flush()
+            blocks.append(Block("figure", it.text, it.bbox, page_no, [Line(t, it.bbox, round(it.size, 2)) for t in it.text.split("\n")],
+                                0, round(it.size, 2), False))
+            continue
         if it.kind == "table":
             flush()
             blocks.append(Block("table", it.text, it.bbox, page_no, [Line(r, it.bbox, round(it.size, 2)) for r in it.text.split("\n")],

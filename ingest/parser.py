@@ -17,6 +17,7 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 
 from .chars import clean_chars_and_marks, garbage_ratio, is_garbage, visible_chars
+from .figures import find_figures
 from .furniture import find_furniture
 from .layout import Item, group_blocks, leaf_lines, reading_order
 from .normalise import normalise
@@ -64,6 +65,17 @@ def _bullet_marks(page: Any, body_size: float) -> list[tuple[float, float, float
         if shape.get("fill") and 0.8 <= w <= 0.8 * body_size and 0.8 <= h <= 0.8 * body_size and 0.5 <= w / h <= 2:
             marks.append((shape["x0"], shape["top"], shape["x1"], shape["bottom"]))
     return marks
+
+
+def _frames(page: Any, body_size: float) -> list[tuple[float, float, float, float]]:
+    """Drawn rectangles big enough to hold a chart: labels inside one belong together."""
+    try:
+        rects = list(page.rects)
+    except Exception:
+        return []
+    least = 4 * (body_size or 10.0)
+    return [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rects
+            if r["x1"] - r["x0"] >= least and r["bottom"] - r["top"] >= least]
 
 
 def _obstacles(page: Any, items: list[Item]) -> list[tuple[float, float, float, float]]:
@@ -123,6 +135,7 @@ def _page_items(page: Any) -> tuple[list[Item], str, list[str], float]:
         items = []
     page._policyqa_obstacles = _obstacles(page, items)
     page._policyqa_bullets = _bullet_marks(page, body[0][0] if body else 0.0)
+    page._policyqa_frames = _frames(page, body[0][0] if body else 0.0)
     return items, status, warnings, body[0][0] if body else 0.0
 
 
@@ -137,7 +150,7 @@ def _title(meta: dict[str, Any], blocks: list[Block]) -> str:
         t = normalise(t)
         if len(t) >= 2 and not _BAD_TITLE.search(t) and not any(is_garbage(ch) for ch in t):
             return t
-    cands = [b for b in blocks if b.kind != "table" and b.text]
+    cands = [b for b in blocks if b.kind not in ("table", "figure") and b.text]
     if not cands:
         return ""
     top = max(b.size for b in cands)
@@ -147,14 +160,20 @@ def _title(meta: dict[str, Any], blocks: list[Block]) -> str:
     return ""
 
 
+_BARE_NUMBER = re.compile(r"^[\s0-9,.%+\-−–()/~]+$")
+
+
 def _mark_headings(pages: list[Page], body: float) -> None:
     """Headings: clearly bigger than body text, or bold and short; level by size rank."""
     heads: list[Block] = []
     for p in pages:
         for b in p.blocks:
-            if b.kind == "table" or not b.text:
+            if b.kind in ("table", "figure") or not b.text:
                 continue
             short = len(b.text) <= 80 and len(b.lines) <= 3
+            # a heading names a section: never a sentence (「。」), never a bare number or figure value
+            if "。" in b.text or _BARE_NUMBER.match(b.text):
+                continue
             bigger = b.size >= 1.15 * body
             bold = getattr(b, "_bold", False) and len(b.text) <= 40 and not b.text.endswith("。") and b.size >= 0.95 * body
             if short and (bigger or bold) and not b.vertical:
@@ -210,6 +229,7 @@ def _parse(path: Path, time_budget: float) -> ParsedDocument:
         all_items: list[list[Item]] = []
         all_obstacles: list[list[tuple[float, float, float, float]]] = []
         all_bullets: list[list[tuple[float, float, float, float]]] = []
+        all_frames: list[list[tuple[float, float, float, float]]] = []
         boxes: list[tuple[float, float, float, float]] = []
         sizes: Counter[float] = Counter()
         for i, pp in enumerate(plumber_pages, 1):
@@ -240,6 +260,7 @@ def _parse(path: Path, time_budget: float) -> ParsedDocument:
             all_items.append(items)
             all_obstacles.append(getattr(pp, "_policyqa_obstacles", []))
             all_bullets.append(getattr(pp, "_policyqa_bullets", []))
+            all_frames.append(getattr(pp, "_policyqa_frames", []))
             page.note_refs = note_refs(getattr(pp, "_policyqa_marks", []), i)
             boxes.append(box)  # type: ignore[arg-type]
         furniture = find_furniture(all_items, boxes)
@@ -247,6 +268,7 @@ def _parse(path: Path, time_budget: float) -> ParsedDocument:
         for page, items, drop, obstacles, bullets in zip(doc.pages, all_items, furniture, all_obstacles, all_bullets):
             box = boxes[page.number - 1]
             kept, page.footnotes = split_notes(items, body_size, page.number, (box[0] + box[2]) / 2, drop)
+            kept = find_figures(kept, body_size, all_frames[page.number - 1])
             if not kept:
                 continue
             page_sizes = Counter()

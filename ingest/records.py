@@ -35,12 +35,13 @@ class Line:
     vertical: bool = False
 
 
-BlockKind = Literal["heading", "paragraph", "table"]
+BlockKind = Literal["heading", "paragraph", "table", "figure"]
 
 
 @dataclass
 class Block:
-    """A run of lines that reads as one unit: a heading, a paragraph or bullet, a table."""
+    """A run of lines that reads as one unit: a heading, a paragraph or bullet, a table, a figure
+    (a chart's caption, then its labels)."""
     kind: BlockKind
     text: str                  # clean text; for tables, Markdown rows
     bbox: BBox

@@ -101,3 +101,38 @@ def test_footnotes_are_stored_and_printed_by_chunks_json(notes_pdf, tmp_path):
     assert all(isinstance(r["footnotes"], list) for r in records)
     citing = [r for r in records if "国立情報学研究所" in r["text"]]
     assert citing and citing[0]["footnotes"][1] == "2 National Institute of Informatics https://www.nii.example.jp/"
+
+
+# -- the chart, the headings and the page turn of the same PDF --------------------------
+
+
+def test_chart_is_one_figure_block_with_its_caption(doc):
+    figures = [b for p in doc.pages for b in p.blocks if b.kind == "figure"]
+    assert len(figures) == 1
+    fig = figures[0]
+    assert fig.text.splitlines()[0] == "■第1-1-1図/AI関連論文数の推移"
+    for label in ("80,000", "77,031", "2019", "2022", "日本", "米国", "中国", "(件)"):
+        assert label in fig.text
+    others = [b.text for p in doc.pages for b in p.blocks if b.kind != "figure"]
+    assert not any(t in ("0", "2019", "77,031", "日本") or "80,000" in t for t in others)
+
+
+def test_headings_come_from_typography_and_are_never_sentences_or_numbers(doc):
+    heads = [b for p in doc.pages for b in p.blocks if b.kind == "heading"]
+    # the drop-shadowed titles are kept, each exactly once
+    assert [h.text for h in heads] == ["人工知能政策の現状と展望", "第1節研究開発の動向"]
+    assert [h.level for h in heads] == [1, 2]
+
+
+def test_sentence_continues_across_the_page_turn(chunks):
+    joined = [c for c in chunks if "取組としてその成果を広く社会へと届ける仕組みづくりも求められています。" in c.text]
+    assert len(joined) == 1
+    assert joined[0].page == 1 and joined[0].page_end == 2
+    assert "1\n" not in joined[0].text and "内閣府" not in joined[0].text
+
+
+@pytest.mark.parametrize("name", ["mext_st_whitepaper_r6_ch1.pdf", "mext_st_whitepaper_r6_ch2.pdf",
+                                  "mext_st_whitepaper_r6_ch5.pdf", "pdfminer_nlp2004slides.pdf"])
+def test_real_headings_are_never_sentences_or_numbers(name):
+    reading = bench_parse.read_ours(real_pdf(name))
+    assert bench_parse.count_headings(reading) == 0

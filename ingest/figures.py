@@ -1,0 +1,113 @@
+"""Charts and diagrams: a region dense in short labels becomes one ``figure`` item.
+
+A chart's axis ticks, data labels and legend are short runs scattered in two
+dimensions; read as text they turn into one-word paragraphs or, when set large,
+into headings. Found by shape and position only: many short runs close together,
+spread over more than one row and one column, most of them holding a figure or
+the region holding few sentences. A caption right above or below (「■第1-2-3図」,
+「図表4」, 「表2」) is read with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .layout import Item
+
+LABEL_CHARS = 10      # a label is at most this long
+NEAR = 10.0           # labels closer than this many ems belong to one figure (ticks sit far apart)
+MIN_LABELS = 5
+# the shape of a caption: a mark, a figure or table word with a number, or a source line
+CAPTION = re.compile(r"^[■□◆◇●○▼▽\s]*(第?\s*[0-9]+(\s*[-‐－ー・.]\s*[0-9]+)*\s*[図表]|[図表]\s*(表\s*)?[0-9]|(資料|出典|出所|注)\s*[:：])")
+
+
+def _is_label(it: Item, body: float) -> bool:
+    t = it.text.strip()
+    return it.kind == "h" and 0 < len(t) <= LABEL_CHARS and "。" not in t and it.size <= 1.3 * body
+
+
+def _near(a: Item, b: Item, reach: float) -> bool:
+    dx = max(0.0, max(a.x0, b.x0) - min(a.x1, b.x1))
+    dy = max(0.0, max(a.top, b.top) - min(a.bottom, b.bottom))
+    return dx <= reach and dy <= reach
+
+
+Box = tuple[float, float, float, float]
+
+
+def _inside(it: Item, box: Box) -> bool:
+    cx, cy = (it.x0 + it.x1) / 2, (it.top + it.bottom) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list[Item]:
+    """The page's items with each chart's labels (and its caption) merged into one ``figure`` item.
+
+    ``frames`` are drawn rectangles: labels inside one frame belong to one figure,
+    however far apart (a legend across the plot from the axis ticks).
+    """
+    labels = [it for it in items if _is_label(it, body)]
+    if len(labels) < MIN_LABELS:
+        return items
+    # clusters of labels, by nearness (union-find over pairs; pages hold few labels)
+    parent = list(range(len(labels)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    def frame_of(it: Item) -> Box | None:
+        holding = [f for f in frames if _inside(it, f)]
+        return min(holding, key=lambda f: (f[2] - f[0]) * (f[3] - f[1])) if holding else None
+    framed: dict[Box, int] = {}
+    for i, it in enumerate(labels):
+        f = frame_of(it)
+        if f is not None:
+            if f in framed:
+                parent[find(i)] = find(framed[f])
+            else:
+                framed[f] = i
+    for i, a in enumerate(labels):
+        for j in range(i + 1, len(labels)):
+            if _near(a, labels[j], NEAR * max(a.size, labels[j].size)):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[Item]] = {}
+    for i, it in enumerate(labels):
+        groups.setdefault(find(i), []).append(it)
+    taken: set[int] = set()
+    figures: list[Item] = []
+    for group in groups.values():
+        if len(group) < MIN_LABELS:
+            continue
+        rows = {round(it.top / (0.8 * it.size)) for it in group}
+        cols = {round(it.x0 / (2 * it.size)) for it in group}
+        numeric = sum(any(ch.isdigit() for ch in it.text) for it in group)
+        if len(rows) < 2 or len(cols) < 2 or numeric < len(group) / 3:
+            continue   # a list or a column of words, not a chart
+        x0, top = min(i.x0 for i in group), min(i.top for i in group)
+        x1, bottom = max(i.x1 for i in group), max(i.bottom for i in group)
+        f = frame_of(group[0])
+        if f is not None and sum(frame_of(i) == f for i in group) >= len(group) / 2:
+            x0, top, x1, bottom = min(x0, f[0]), min(top, f[1]), max(x1, f[2]), max(bottom, f[3])
+        pad = 0.5 * body
+        inside = [it for it in items if it.kind == "h" and id(it) not in taken
+                  and x0 - pad <= (it.x0 + it.x1) / 2 <= x1 + pad and top - pad <= (it.top + it.bottom) / 2 <= bottom + pad]
+        long_lines = [it for it in inside if not _is_label(it, body) and len(it.text) > 2 * LABEL_CHARS]
+        if len(long_lines) > len(group) / 3:
+            continue   # mostly running text: labels inside a paragraph area
+        caption = [it for it in items if it.kind == "h" and id(it) not in taken and it not in inside
+                   and CAPTION.match(it.text) and it.x0 < x1 and it.x1 > x0
+                   and (-pad <= top - it.bottom <= 4 * body or -pad <= it.top - bottom <= 4 * body)]
+        members = caption[:1] + sorted(inside, key=lambda i: (round(i.top), i.x0))
+        taken.update(id(i) for i in members)
+        fx0 = min(i.x0 for i in members)
+        ftop = min(i.top for i in members)
+        labels_text = " ".join(i.text for i in members[len(caption[:1]):])   # the labels, in reading order
+        fig = Item("figure", fx0, ftop, max(i.x1 for i in members), max(i.bottom for i in members),
+                   body, False, "\n".join([caption[0].text, labels_text] if caption else [labels_text]),
+                   [c for i in members for c in i.chars])
+        figures.append(fig)
+    if not figures:
+        return items
+    return [it for it in items if id(it) not in taken] + figures
