@@ -3,7 +3,7 @@
 ``__all__`` is what the later stages (index, answer, pages, evaluation) may use;
 tests/test_architecture.py checks that they use nothing else, with the contracts
 in pyproject.toml's ``[tool.importlinter]``. The other modules (chars, layout,
-furniture, tables, timing) are the parser's own business.
+furniture, notes, figures, tables, timing) are the parser's own business.
 
 Import a public name from here (``from ingest import Chunk``) or from the module
 named beside it. Names load on first use, so importing the package costs nothing.
