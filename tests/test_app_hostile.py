@@ -225,3 +225,43 @@ def test_footnotes_show_under_a_passage_as_text():
     assert not at.exception, at.exception
     assert len(at.caption) == 1
     assert "※1 **注** ![x](http://127.0.0.1:1/f.png)" in assert_no_markup(at)
+
+
+def test_service_bounds_and_unknown_documents(hostile_index):
+    """The application service the pages use refuses what the CLI refuses, each with a one-line reason."""
+    from qa_app.limits import MAX_QUESTION_CHARS, QuestionTooLong
+    from qa_app.service import PolicyQA
+    from qa_app.settings import Settings
+
+    svc = PolicyQA(Settings.load({}, index_dir=hostile_index))
+    try:
+        assert [d.doc_id for d in svc.documents()] == [DOC_ID]
+        with pytest.raises(QuestionTooLong):
+            svc.ask("あ" * (MAX_QUESTION_CHARS + 1))
+        with pytest.raises(ValueError, match="no indexed document nonexistent"):
+            svc.ask(QUESTION, ["nonexistent"])
+        asked = svc.ask(QUESTION, [DOC_ID])
+        assert asked.answer.passages and asked.warning is None and asked.nth == 1
+    finally:
+        svc.close()
+
+
+def test_malformed_chroma_url_is_one_error_line_in_the_app(hostile_index, monkeypatch):
+    monkeypatch.setenv("POLICYQA_INDEX", str(hostile_index))
+    monkeypatch.setenv("POLICYQA_CHROMA_URL", "http://host:99999")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "not a server address" in at.error[0].value
+
+
+def test_chroma_server_down_answers_from_keywords_with_a_warning(hostile_index, monkeypatch):
+    """Nothing listens on port 1: the app still answers, from the keyword index, and says so."""
+    monkeypatch.setenv("POLICYQA_INDEX", str(hostile_index))
+    monkeypatch.setenv("POLICYQA_CHROMA_URL", "http://127.0.0.1:1")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    at.text_input(key="question").input(QUESTION)
+    next(b for b in at.button if b.label.startswith("質問する")).click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["history"], [e.value for e in at.error]
+    assert any("Keyword search only" in w.value for w in at.warning), [w.value for w in at.warning]
