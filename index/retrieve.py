@@ -201,9 +201,12 @@ class Retriever:
                 break
             except (TypeError, KeyError):
                 # Vectors deleted under a segment this process had loaded: reopen once and retry.
-                if attempt == 2:
-                    raise
+                # (Reopening reads the disk afresh only when no other client in this process holds
+                # the same embedded Chroma; if the retry fails too, answer from the keyword leg.)
                 self._drop_vectors()
+                if attempt == 2:
+                    problem = "the vector index changed under this process and could not be reread"
+                    break
             except Exception as e:  # noqa: BLE001 - a server gone away: httpx/chromadb connection errors
                 self._drop_vectors(f"cannot reach the vector index: {' '.join(str(e).split()) or type(e).__name__}")
                 problem = self._problem
