@@ -176,7 +176,7 @@ def test_browse_and_upload_in_the_browser(empty_server, tmp_path):
 # ---------------------------------------------------------------- hostile documents, in Streamlit's own renderer
 
 from tests.test_app_hostile import (  # noqa: E402  (the fixture is shared with the AppTest checks)
-    DOC_ID, IMG, QUESTION, UPLOAD_NAME, hostile_index, hostile_pdf)
+    DOC_ID, IMG, QUESTION, SHORTCODES, UPLOAD_NAME, hostile_index, hostile_pdf)
 
 INJECTED = """() => {
   const main = document.querySelector("[data-testid='stMain']") || document.body;
@@ -188,13 +188,16 @@ INJECTED = """() => {
     links: [...main.querySelectorAll("a[href]")].map(a => a.href).filter(h => h.includes("127.0.0.1:1")),
     bold: [...main.querySelectorAll("strong, b")].filter(e => e.textContent.trim() === "bold").length,
     code: main.querySelectorAll("code").length,
+    icons: main.querySelectorAll("[data-testid='stMarkdownContainer'] [data-testid='stIconMaterial']").length,
+    emoji: (main.innerText.match(/😄/gu) || []).length,
   };
 }"""
 
 
 def assert_nothing_injected(page) -> None:
     found = page.evaluate(INJECTED)
-    assert found == {"pwned": False, "images": [], "onerror": 0, "links": [], "bold": 0, "code": 0}, found
+    assert found == {"pwned": False, "images": [], "onerror": 0, "links": [], "bold": 0, "code": 0, "icons": 0,
+                     "emoji": 0}, found
 
 
 @pytest.fixture
@@ -240,7 +243,7 @@ def test_hostile_documents_render_as_text_and_nothing_leaves_the_machine(hostile
             page.wait_for_timeout(1000)
             main = page.locator("[data-testid='stMain']")
             shown = main.inner_text().replace("\u2060", "")   # the word joiner that keeps URLs from linking
-            assert IMG in shown and DOC_ID in shown
+            assert IMG in shown and DOC_ID in shown and SHORTCODES in shown
             assert_nothing_injected(page)
 
             page.goto(url + "/browse", wait_until="domcontentloaded")

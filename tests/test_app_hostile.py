@@ -33,12 +33,14 @@ LINK = "[link](http://127.0.0.1:1/l)"
 BOLD = "**bold**"
 TAG = '<img src=x onerror="window.pwned=1">'
 TICKS = "`code`"
+SHORTCODES = ":smile: :material/home: :red[赤]"     # Streamlit's emoji, icon and colour syntax
 TITLE = f"{IMG} {BOLD} {TAG} 北陸の題名"
 HEADING = f"{BOLD} 見出し {IMG}"
 LINES = [
     f"北陸センサークラスターでは、MEMS設計の技術者を育成している。{IMG}",
     f"地域の大学と中小企業が共同で{BOLD}試作ラインを運営している。{TAG}",
     f"試作の記録は{TICKS}と ``` で残し、{LINK} と http://127.0.0.1:1/auto に置く。",
+    f"記号 {SHORTCODES} も文字のまま。",
 ]
 FILE_NAME = "evil`<img src=x onerror=alert(3)>`name.pdf"         # a backtick breaking out of a code span, and HTML
 DOC_ID = FILE_NAME[:-4]

@@ -129,7 +129,8 @@ _MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
 
 
 # GFM turns bare URLs and e-mail addresses into links after parsing, whatever their escapes;
-# an invisible word joiner (U+2060) after "://", "www" and "@" keeps them text.
+# an invisible word joiner (U+2060) after "://", "www" and "@" keeps them text. (Escaped,
+# Streamlit's :emoji:, :material/icon: and :red[...] stay text: tests/test_app_browser.py.)
 _AUTOLINK = re.compile(r"(?<=:)(?=//)|(?i:(?<=\bwww))(?=\.)|(?<=@)")
 WORD_JOINER = "\u2060"
 
