@@ -292,7 +292,14 @@ def _run(todo, config, workers):
     while pending:
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_watch_parent)
         try:
-            futures: list[Future] = [pool.submit(parse_and_chunk, str(job[0]), config) for job in pending]
+            try:
+                futures: list[Future] = [pool.submit(parse_and_chunk, str(job[0]), config) for job in pending]
+            except BrokenProcessPool:
+                # a worker killed while the jobs were still being handed out breaks submit() itself
+                if restarts >= MAX_POOL_RESTARTS:
+                    raise
+                restarts += 1
+                continue
             for job, fut in zip(list(pending), futures):
                 try:
                     outcome = fut.result()
