@@ -1,4 +1,4 @@
-"""Dense vectors in Chroma, through llama-index's `ChromaVectorStore`.
+"""Dense vectors: one per chunk in Chroma, one per sentence in a compact file beside it.
 
 Embedded and persistent by default (``<index>/chroma``); with a URL
 (``--chroma-url`` or ``$POLICYQA_CHROMA_URL``) every command talks to a Chroma
@@ -7,28 +7,33 @@ vector spaces; on a server the collections also carry the index's own id
 (``<index>/index-id``), so indexes sharing a server never touch each other's
 vectors. Vectors are keyed by chunk id; the chunk store is the record of
 which ids are live, and this class only follows it.
+
+Why not more in Chroma. The chunk collection holds vectors and the metadata the
+filters need, no text: the chunk store already keeps the text, and llama-index's
+``ChromaVectorStore`` would store it twice more (as the document, with Chroma's
+full-text index over it, and inside ``_node_content``). Sentence vectors are
+only ever *re-scored* for the chunk candidates, never searched, so they need no
+HNSW graph: they live in ``sentence_vectors.sqlite``, one row per chunk holding
+its sentences' unit vectors as int8 with a scale each (516 bytes a sentence
+instead of ~6 KB in an HNSW collection with its text), fetched by chunk id.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
+import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import chromadb
 import chromadb.errors
+import numpy as np
 from chromadb.config import Settings
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterCondition, MetadataFilter, MetadataFilters, VectorStoreQuery,
-)
-from llama_index.vector_stores.chroma import ChromaVectorStore
-from llama_index.vector_stores.chroma.base import _to_chroma_filter
 
 from ingest.records import Chunk
 
@@ -37,10 +42,11 @@ from .keyword import indexed_text
 from .store import index_id
 
 CHROMA_DIR = "chroma"
+SENTENCE_FILE = "sentence_vectors.sqlite"
 MAX_SECTION_DEPTH = 4   # section filter matches any of the first four heading levels
 _BATCH = 2000           # Chroma's add limit is ~41k; keep requests modest
 SENTENCE_WEIGHT = 0.7   # chunk score = 0.7 best sentence + 0.3 whole chunk (dev set: 0.5-0.7 best, 1.0 worse)
-SENTENCES_PER_CHUNK = 4 # how many sentence hits to fetch per chunk wanted
+RESCORE_DEPTH = 2       # chunk candidates re-scored by their sentences: this many × the k asked for
 
 
 def server_url(url: str | None = None) -> str | None:
@@ -88,13 +94,107 @@ class VectorSegmentDamaged(RuntimeError):
     """Chroma lost its vector segment (a process killed before its first flush): rebuild it."""
 
 
+class SentenceVectors:
+    """Unit sentence vectors per chunk, quantised to int8, in one SQLite table per embedder.
+
+    Written before the chunk's Chroma vector (a chunk vector present means the
+    chunk is complete) and read by chunk id; a rollback journal rather than WAL,
+    so a read-only index can still be read. One connection, guarded by a lock:
+    each call is a single short statement, and threads may share the index.
+    """
+
+    def __init__(self, path: Path, table: str, readonly: bool = False):
+        self.path = path
+        self.table = '"' + table.replace('"', "") + '"'
+        self._lock = threading.Lock()
+        if readonly and not path.exists():
+            self._db = sqlite3.connect(":memory:", check_same_thread=False)   # nothing ingested yet: empty
+        elif readonly:
+            self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)   # the ingest may open us before the store
+            self._db = sqlite3.connect(path, check_same_thread=False)
+        self._readonly = readonly and path.exists()
+        if not self._readonly:
+            with self._lock, self._db:
+                self._db.execute(f"CREATE TABLE IF NOT EXISTS {self.table} "
+                                 "(chunk_id TEXT PRIMARY KEY, dim INTEGER NOT NULL, vectors BLOB NOT NULL)")
+
+    def _has_table(self) -> bool:
+        row = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               (self.table.strip('"'),)).fetchone()
+        return row is not None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def put(self, rows: list[tuple[str, np.ndarray]]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(f"INSERT OR REPLACE INTO {self.table} VALUES (?, ?, ?)",
+                                 [(cid, m.shape[1], _pack(m)) for cid, m in rows])
+
+    def get(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """The (sentences × dim) float32 matrix of each chunk that has one."""
+        out: dict[str, np.ndarray] = {}
+        if self._readonly and not self._has_table():
+            return out
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start:start + 500]
+            with self._lock:
+                rows = self._db.execute(f"SELECT chunk_id, dim, vectors FROM {self.table} "
+                                        f"WHERE chunk_id IN ({','.join('?' * len(part))})", part).fetchall()
+            for cid, dim, blob in rows:
+                out[cid] = _unpack(blob, dim)
+        return out
+
+    def delete(self, chunk_ids: list[str]) -> None:
+        with self._lock, self._db:
+            for start in range(0, len(chunk_ids), 500):
+                part = chunk_ids[start:start + 500]
+                self._db.execute(f"DELETE FROM {self.table} WHERE chunk_id IN ({','.join('?' * len(part))})", part)
+
+    def ids(self) -> set[str]:
+        if self._readonly and not self._has_table():
+            return set()
+        with self._lock:
+            return {r[0] for r in self._db.execute(f"SELECT chunk_id FROM {self.table}")}
+
+
+def _pack(m: np.ndarray) -> bytes:
+    """Unit vectors as int8 with one float32 scale each: 516 bytes a 512-d sentence, not 2 KB.
+
+    Rounding moves a cosine by under 0.002 (each component by half a step of
+    max|v| / 127), well below the gaps that order sentences."""
+    unit = _unit(np.atleast_2d(m))
+    scale = np.abs(unit).max(axis=1) / 127.0
+    scale[scale == 0] = 1.0
+    q = np.round(unit / scale[:, None]).astype(np.int8)
+    return scale.astype(np.float32).tobytes() + q.tobytes()
+
+
+def _unpack(blob: bytes, dim: int) -> np.ndarray:
+    n = len(blob) // (4 + dim)
+    scale = np.frombuffer(blob, dtype=np.float32, count=n)
+    q = np.frombuffer(blob, dtype=np.int8, offset=4 * n).reshape(n, dim)
+    return q.astype(np.float32) * scale[:, None]
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=-1, keepdims=True)
+    return m / np.where(norms > 0, norms, 1.0)
+
+
 class VectorIndex:
-    """Two Chroma collections per embedder: one vector per chunk, one per sentence.
+    """One vector per chunk in a Chroma collection per embedder; one per sentence beside it.
 
     USE is a sentence encoder: a question lands nearer the one sentence that
     answers it than the average of a 400-character passage. A chunk scores
     ``SENTENCE_WEIGHT`` × its best sentence + the rest × its own vector
-    (measured on the development set: README, "Fusion").
+    (measured on the development set: README, "Fusion"). Chroma finds the
+    chunk candidates (``RESCORE_DEPTH`` × k of them); their sentences are
+    scored with numpy, so the cost of the sentence half no longer grows with
+    the index nor with k × sentences per chunk.
     """
 
     def __init__(self, index_dir: str | Path, embedder: BaseEmbedding, url: str | None = None, *,
@@ -107,6 +207,7 @@ class VectorIndex:
         owner = index_id(index_dir, create=not readonly) if self.url else None
         self.name = _collection_name(embedder, owner)
         try:
+            self.sentences = SentenceVectors(Path(index_dir) / SENTENCE_FILE, self.name, readonly)
             self._open()
         except Exception as e:  # noqa: BLE001 - e.g. a read-only embedded folder
             self.close()
@@ -114,6 +215,8 @@ class VectorIndex:
 
     def close(self) -> None:
         """Release the client; the last one out stops the embedded Chroma, so the next open reads the disk afresh."""
+        if getattr(self, "sentences", None) is not None:
+            self.sentences.close()
         try:
             self.client.close()
         except Exception:  # noqa: BLE001 - closing a dead server connection must not fail the caller
@@ -121,29 +224,24 @@ class VectorIndex:
 
     def _open(self) -> None:
         self.collection = self.client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"})
-        self.sentences = self.client.get_or_create_collection(
-            f"{self.name}-sentences", metadata={"hnsw:space": "cosine"})
-        self.store = ChromaVectorStore(chroma_collection=self.collection)
-        self.sentence_store = ChromaVectorStore(chroma_collection=self.sentences)
 
     def repair_if_damaged(self) -> bool:
-        """Drop collections whose vector segment is unreadable; reconciliation refills them."""
-        damaged = False
-        for collection in (self.collection, self.sentences):
-            if collection.count() == 0:
-                continue
-            try:
-                probe = collection.get(limit=1, include=["embeddings"])["embeddings"][0]
-                collection.query(query_embeddings=[list(probe)], n_results=1, include=[])
-            except chromadb.errors.ChromaError as e:
-                if "hnsw" not in str(e).lower():
-                    raise
-                damaged = True
-        if damaged:
-            for name in (self.name, f"{self.name}-sentences"):
-                self.client.delete_collection(name)
+        """Drop a collection whose vector segment is unreadable; reconciliation refills it."""
+        legacy = f"{self.name}-sentences"   # sentence vectors lived in Chroma before: reclaim the space
+        if legacy in {c if isinstance(c, str) else c.name for c in self.client.list_collections()}:
+            self.client.delete_collection(legacy)
+        if self.collection.count() == 0:
+            return False
+        try:
+            probe = self.collection.get(limit=1, include=["embeddings"])["embeddings"][0]
+            self.collection.query(query_embeddings=[list(probe)], n_results=1, include=[])
+        except chromadb.errors.ChromaError as e:
+            if "hnsw" not in str(e).lower():
+                raise
+            self.client.delete_collection(self.name)
             self._open()
-        return damaged
+            return True
+        return False
 
     # -- writing -------------------------------------------------------------
 
@@ -164,114 +262,86 @@ class VectorIndex:
             part = [c.chunk_id for c in chunks[start:start + _BATCH]]
             present.update(self.collection.get(ids=part, include=[])["ids"])
         if embedded is None:
-            embedded = self.embed([c for c in chunks if c.chunk_id not in present])
             chunks = [c for c in chunks if c.chunk_id not in present]
-        chunk_nodes, sentence_nodes = [], []
+            embedded = self.embed(chunks)
+        new: list[tuple[Chunk, list[float]]] = []
+        sentence_rows: list[tuple[str, np.ndarray]] = []
         sentence_vectors = iter(embedded.sentences)
         for chunk, vector in zip(chunks, embedded.chunks, strict=True):
-            vectors = [next(sentence_vectors) for _ in chunk.sentence_texts()]
+            matrix = np.asarray([next(sentence_vectors) for _ in chunk.sentence_texts()], dtype=np.float32)
             if chunk.chunk_id in present:
                 continue
-            chunk_nodes.append(_node(chunk, vector))
-            sentence_nodes += [_node(chunk, v, text=t, node_id=f"{chunk.chunk_id}#{i}")
-                               for i, (t, v) in enumerate(zip(chunk.sentence_texts(), vectors))]
+            new.append((chunk, vector))
+            sentence_rows.append((chunk.chunk_id, matrix))
         # Sentences first: a chunk vector present means the chunk is complete.
-        for store, nodes in ((self.sentence_store, sentence_nodes), (self.store, chunk_nodes)):
-            for start in range(0, len(nodes), _BATCH):
-                store.add(nodes[start:start + _BATCH])
+        self.sentences.put(sentence_rows)
+        for start in range(0, len(new), _BATCH):
+            part = new[start:start + _BATCH]
+            self.collection.upsert(ids=[c.chunk_id for c, _ in part], embeddings=[v for _, v in part],
+                                   metadatas=[_metadata(c) for c, _ in part])
 
     def delete(self, chunk_ids: list[str]) -> None:
         for start in range(0, len(chunk_ids), _BATCH):
-            part = chunk_ids[start:start + _BATCH]
-            self.collection.delete(ids=part)
-            self.sentences.delete(where={"chunk_id": {"$in": part}})
+            self.collection.delete(ids=chunk_ids[start:start + _BATCH])
+        self.sentences.delete(chunk_ids)
 
     # -- reading -------------------------------------------------------------
 
     def all_ids(self) -> set[str]:
-        """Chunk ids with any vector in either collection."""
-        return self._chunk_level_ids() | self._sentence_level_ids()
+        """Chunk ids with any vector, chunk-level or sentence-level."""
+        return self._chunk_level_ids() | self.sentences.ids()
 
     def complete_ids(self) -> set[str]:
         """Chunk ids with their chunk vector and their sentence vectors."""
-        return self._chunk_level_ids() & self._sentence_level_ids()
+        return self._chunk_level_ids() & self.sentences.ids()
 
     def _chunk_level_ids(self) -> set[str]:
         return set(self.collection.get(include=[])["ids"])
 
-    def _sentence_level_ids(self) -> set[str]:
-        return {m["chunk_id"] for m in self.sentences.get(include=["metadatas"])["metadatas"]}
-
     def count(self) -> int:
         return self.collection.count()
 
-    def sentence_vectors(self, chunks: list[Chunk]) -> dict[tuple[str, int], list[float]]:
-        """The stored vector of every sentence of these chunks, keyed by (chunk_id, sentence index)."""
-        ids = [f"{c.chunk_id}#{i}" for c in chunks for i in range(len(c.sentence_texts()))]
-        found: dict[tuple[str, int], list[float]] = {}
-        for start in range(0, len(ids), _BATCH):
-            got = self.sentences.get(ids=ids[start:start + _BATCH], include=["embeddings"])
-            for node_id, vector in zip(got["ids"], got["embeddings"]):
-                chunk_id, _, n = node_id.rpartition("#")
-                found[(chunk_id, int(n))] = vector
-        return found
+    def sentence_vectors(self, chunks: list[Chunk]) -> dict[tuple[str, int], np.ndarray]:
+        """The stored unit vector of every sentence of these chunks, keyed by (chunk_id, sentence index)."""
+        return {(cid, i): row for cid, m in self.sentences.get([c.chunk_id for c in chunks]).items()
+                for i, row in enumerate(m)}
 
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
                section: str | None = None) -> list[tuple[str, float]]:
         """(chunk_id, score), best first."""
-        if self.count() == 0:
-            return []
-        filters = _filters(doc_ids, section)
-        vector = self.embedder.get_query_embedding(query)
+        vector = _unit(np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32))
         try:
-            by_chunk = self.store.query(VectorStoreQuery(
-                query_embedding=vector, similarity_top_k=k, filters=filters))
-            # Straight to Chroma: turning hundreds of sentence hits into llama-index
-            # nodes costs more than the search itself, and only their chunk ids matter.
-            by_sentence = self.sentences.query(
-                query_embeddings=[vector], n_results=min(k * SENTENCES_PER_CHUNK, self.sentences.count()),
-                where=_to_chroma_filter(filters) if filters else None, include=["metadatas", "distances"])
+            hits = self.collection.query(query_embeddings=[vector.tolist()], n_results=RESCORE_DEPTH * k,
+                                         where=_where(doc_ids, section), include=["distances"])
         except chromadb.errors.ChromaError as e:
             if "hnsw" in str(e).lower():
                 raise VectorSegmentDamaged("the vector index is damaged; `policyqa ingest` repairs it") from e
             raise
-        # ChromaVectorStore reports exp(-cosine distance); turn it back into cosine similarity.
-        chunk_sim = {cid: 1.0 + math.log(s) for cid, s in zip(by_chunk.ids or [], by_chunk.similarities or [])}
-        best_sentence: dict[str, float] = {}
-        for meta, distance in zip(by_sentence["metadatas"][0], by_sentence["distances"][0]):
-            if meta is None:  # a vector another process deleted after this one loaded the segment
-                continue
-            cid = meta["chunk_id"]
-            best_sentence[cid] = max(1.0 - distance, best_sentence.get(cid, -1.0))  # cosine distance
-        # A chunk one query missed scores as the worst the other query returned.
-        floor_chunk = min(chunk_sim.values(), default=0.0)
-        floor_sentence = min(best_sentence.values(), default=0.0)
-        scores = {cid: SENTENCE_WEIGHT * best_sentence.get(cid, floor_sentence)
-                  + (1 - SENTENCE_WEIGHT) * chunk_sim.get(cid, floor_chunk)
-                  for cid in chunk_sim.keys() | best_sentence.keys()}
+        ids = hits["ids"][0] if hits["ids"] else []
+        if not ids:
+            return []
+        chunk_sim = {cid: 1.0 - d for cid, d in zip(ids, hits["distances"][0])}   # cosine distance
+        sentences = self.sentences.get(ids)
+        scores = {cid: SENTENCE_WEIGHT * float((sentences[cid] @ vector).max()) + (1 - SENTENCE_WEIGHT) * sim
+                  if cid in sentences else sim
+                  for cid, sim in chunk_sim.items()}
         return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
 
 
-def _node(chunk: Chunk, vector: list[float], text: str | None = None, node_id: str | None = None) -> TextNode:
-    metadata = {"chunk_id": chunk.chunk_id, "doc_id": chunk.doc_id, "page": chunk.page}
+def _metadata(chunk: Chunk) -> dict[str, str]:
+    """What the filters need, nothing more: the text lives in the chunk store."""
+    metadata = {"doc_id": chunk.doc_id}
     for depth in range(MAX_SECTION_DEPTH):
         metadata[f"section{depth}"] = chunk.section[depth] if depth < len(chunk.section) else ""
-    node = TextNode(id_=node_id or chunk.chunk_id, text=text if text is not None else indexed_text(chunk),
-                    embedding=vector, metadata=metadata)
-    # llama-index deletes by source document; name ours so that works too.
-    node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_id)
-    return node
+    return metadata
 
 
-def _filters(doc_ids: list[str] | None, section: str | None) -> MetadataFilters | None:
-    parts: list[MetadataFilters | MetadataFilter] = []
+def _where(doc_ids: list[str] | None, section: str | None) -> dict | None:
+    parts: list[dict] = []
     if doc_ids:
-        parts.append(MetadataFilters(filters=[MetadataFilter(key="doc_id", value=d) for d in doc_ids],
-                                     condition=FilterCondition.OR))
+        parts.append({"doc_id": {"$in": list(doc_ids)}})
     if section:
-        parts.append(MetadataFilters(
-            filters=[MetadataFilter(key=f"section{d}", value=section) for d in range(MAX_SECTION_DEPTH)],
-            condition=FilterCondition.OR))
+        parts.append({"$or": [{f"section{d}": section} for d in range(MAX_SECTION_DEPTH)]})
     if not parts:
         return None
-    return MetadataFilters(filters=parts, condition=FilterCondition.AND)
+    return parts[0] if len(parts) == 1 else {"$and": parts}
