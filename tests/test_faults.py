@@ -88,21 +88,28 @@ def store_state(index_dir: Path) -> dict[str, int]:
 
 
 def chroma_chunk_ids(index_dir: Path) -> set[str]:
-    """Chunk ids with any vector in the embedded Chroma, read from its SQLite without opening Chroma.
+    """Chunk ids with any vector: in the embedded Chroma or among the sentence vectors beside it
+    (written first), read from their SQLite files without opening Chroma.
 
     (Opening Chroma here would cache segments and race the ingest; reading the
-    metadata table read-only does neither.)
+    tables read-only does neither.)
     """
-    path = index_dir / "chroma" / "chroma.sqlite3"
-    if not path.exists():
-        return set()
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
-        rows = db.execute("SELECT embedding_id FROM embeddings").fetchall()
-        db.close()
-    except sqlite3.Error:
-        return set()
-    return {r[0].split("#")[0] for r in rows}
+    found: set[str] = set()
+    for path in (index_dir / "chroma" / "chroma.sqlite3", index_dir / "sentence_vectors.sqlite"):
+        if not path.exists():
+            continue
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)
+            if path.parent == index_dir:   # the sentence vectors: one table per embedder
+                tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                rows = [r for t in tables for r in db.execute(f'SELECT chunk_id FROM "{t}"')]
+            else:
+                rows = db.execute("SELECT embedding_id FROM embeddings").fetchall()
+            db.close()
+        except sqlite3.Error:
+            continue
+        found |= {r[0].split("#")[0] for r in rows}
+    return found
 
 
 def store_chunk_ids(index_dir: Path) -> set[str]:
