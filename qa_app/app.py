@@ -39,7 +39,7 @@ current = st.navigation(pages)
 
 with st.sidebar:
     index = index_dir()
-    if index_exists(index):
+    if index_exists():
         docs = documents()
         st.caption(f"索引 / Index: {S.md(index)} — {len(docs)} documents, {sum(d.chunks for d in docs)} passages")
     else:

@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     command = f"policyqa {args.command}"
     debug = os.environ.get("POLICYQA_DEBUG", "") not in ("", "0")   # before Settings: it may be what fails
-    warnings.showwarning = _one_line_warning
+    shown_before, warnings.showwarning = warnings.showwarning, _one_line_warning
     try:
         args.settings = Settings.load(index_dir=getattr(args, "index", None),
                                       chroma_url=getattr(args, "chroma_url", None), llm=getattr(args, "llm", None))
@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{command}: unexpected {type(e).__name__}: {_one_line(e)} "
               "(run with POLICYQA_DEBUG=1 for the traceback)", file=sys.stderr)
         return 1
+    finally:
+        warnings.showwarning = shown_before     # main() may run inside another program (the tests)
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:

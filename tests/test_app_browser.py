@@ -57,7 +57,7 @@ def serve(index: Path, tmp_path: Path):
     port = free_port()
     policyqa = Path(sys.executable).parent / "policyqa"
     cmd = ([str(policyqa)] if policyqa.exists() else [sys.executable, "-m", "qa_app.cli"]) + [
-        "app", "--headless", "--port", str(port), "--address", "127.0.0.1", "--index", str(index)]
+        "app", "--headless", "--port", str(port), "--host", "127.0.0.1", "--index", str(index)]
     log = open(tmp_path / "server.log", "w+")
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)

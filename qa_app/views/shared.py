@@ -47,7 +47,7 @@ def index_dir() -> Path:
     return service().index_dir
 
 
-def index_exists(index: Path | None = None) -> bool:
+def index_exists() -> bool:
     return service().has_index()
 
 
