@@ -130,15 +130,18 @@ def document_text(doc: ParsedDocument) -> tuple[str, list[_Paragraph]]:
         offset += len(sep) + len(block.text)
         prev = block
 
-    # A figure or table met while a sentence is open waits until the sentence has
-    # found its continuation (the next body text), so it never cuts the sentence.
+    # A figure, a table or small print (a caption, a note's tail) met while a sentence
+    # is open waits until the sentence has found its continuation (the next body
+    # text), so it never cuts the sentence.
+    body = _body_size(doc)
     waiting: list[Block] = []
     for block in _reading(doc):
         if not block.text.strip():
             continue
-        unfinished = (prev is not None and prev.kind == "paragraph"
+        unfinished = (prev is not None and prev.kind == "paragraph" and prev.size >= 0.9 * body
                       and not prev.text.rstrip().endswith(_SENTENCE_FINAL))
-        if block.kind in ("figure", "table") and unfinished and len(waiting) < 4:
+        aside = block.kind in ("figure", "table") or (block.kind == "paragraph" and block.size < 0.9 * body)
+        if aside and unfinished and len(waiting) < 8:
             waiting.append(block)
             continue
         joined = prev is not None and _continues(prev, block)
@@ -153,6 +156,16 @@ def document_text(doc: ParsedDocument) -> tuple[str, list[_Paragraph]]:
     for w in waiting:
         emit(w, False)
     return "".join(parts), paragraphs
+
+
+def _body_size(doc: ParsedDocument) -> float:
+    """The size most of the document's paragraph text is set in."""
+    sizes: dict[float, int] = {}
+    for page in doc.pages:
+        for b in page.blocks:
+            if b.kind == "paragraph":
+                sizes[round(b.size * 2) / 2] = sizes.get(round(b.size * 2) / 2, 0) + len(b.text)
+    return max(sizes, key=sizes.get) if sizes else 0.0
 
 
 def _reading(doc: ParsedDocument):

@@ -136,3 +136,11 @@ def test_sentence_continues_across_the_page_turn(chunks):
 def test_real_headings_are_never_sentences_or_numbers(name):
     reading = bench_parse.read_ours(real_pdf(name))
     assert bench_parse.count_headings(reading) == 0
+
+
+def test_whitepaper_sentence_continues_past_a_note_tail_and_the_page_turn():
+    # p.2 ends its right column mid-sentence; the tail of a note (small print) sits below it
+    doc = parse_pdf(real_pdf("mext_st_whitepaper_r6_ch1.pdf"))
+    _, chunks = chunk_document(doc)
+    joined = [c for c in chunks if "対応付けられ、マルチモーダル性" in c.text]
+    assert len(joined) == 1 and joined[0].page_end == joined[0].page + 1
