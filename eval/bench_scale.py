@@ -1,70 +1,44 @@
-"""Scale benchmark: ingest and query a synthetic corpus at 1×, 10×, 100× the bundled pages (prints figures).
+"""Scale benchmark on real distractors: the bundled corpus alone, then beside 1, 6 and 24 white papers (prints figures).
 
-    .venv/bin/python -m eval.bench_scale [--factors 1,10,100] [--server/--no-server]
-        [--budget-min 25] [--gold FILE] [--work DIR] [--out FILE.json]
+    .venv/bin/python -m eval.bench_scale [--sizes 0,1,6,24] [--modes embedded,server] [--peer/--no-peer]
+        [--cache DIR] [--work DIR] [--out FILE.json]
 
-**The synthetic corpus.** At factor F every one of the five seed texts of
-``../shared/seeds`` is rendered F times through ``corpus/build_corpus.py``'s own
-functions (imported as a module), as documents ``NNN_copyK.pdf`` (doc id
-``NNN_copyK``), K = 0 … F-1:
+**The corpus at each size.** Size 0 is the bundled corpus (``corpus/``), the
+1× every figure is compared with. Size N adds N editions of 総務省「情報通信白書」
+(``eval/distractors.py``: rendered to plain A4 PDFs and cached outside the
+repo; the editions are spread over 平成12年–令和5年 and a smaller size's are part
+of a larger one's). They are distinct real documents from a neighbouring field:
+they share the corpus's vocabulary (産学官連携, 地域, ベンチャー) and none of its facts,
+so a gold question's evidence is still only in the bundled documents.
 
-- copy 0 is the original: the seed text as is, rendered exactly as ``make
-  corpus`` renders it (the same bytes as ``corpus/NNN_*.pdf``), so the 1× corpus
-  *is* the bundled corpus under other file names;
-- copies 1 … F-1 are perturbed, deterministically per (document, K): every
-  distinct number is replaced by another (consistently within the copy, so the
-  table of contents still matches its chapters), a per-copy subset of nouns from
-  a fixed list is swapped for other nouns (地域 → 地方, 企業 → 会社, …),
-  the order of body paragraphs is shuffled within each run of consecutive
-  paragraphs between headings, tables and labels, and the title carries a copy
-  marker (「（複製K）」). No two copies have the same bytes or the same text.
+**Per size and store** (embedded Chroma; a ``chroma run`` server on 127.0.0.1
+with its own data directory, started and stopped here):
 
-Generating the PDFs is timed separately and never counted as ingest. Copies
-are shared between factors (the 10× corpus is copies 0–9 of the 100× one).
+- *ingest*, cold, in a fresh interpreter on a fresh index (``bench_ingest_query.measure_ingest``):
+  pages, chunks, seconds inside ``ingest()``, pages/s, peak RSS of the main
+  process and of the largest parse worker;
+- *size on disk*: ``du`` of the index directory (plus the server's data
+  directory in server mode), and per chunk;
+- *speed and memory*, in another fresh interpreter: warm hybrid search (k=10)
+  and warm ``ask`` p50/p95 over the dev questions (one warm-up pass, one timed
+  pass), and that process's peak RSS;
+- *quality* on the dev and the test split with ``policyqa eval``'s own scoring
+  (``eval.run.run_eval``, default configuration): hit@5, MRR, all facts
+  stated, citation precision — each beside the 1× figure. The test split is
+  only reported, never tuned on.
 
-**Per size and store** (embedded Chroma, and a ``chroma run`` server on
-127.0.0.1 with its own data directory, started and stopped here) the index is
-built fresh by ``index.pipeline.ingest`` in this process with the embedder
-loaded beforehand (model loading is not part of the figure; the two parse
-workers and their spaCy/Sudachi start-up are). Reported: ingest time, pages/s,
-time per page, index size on disk (``du`` of the index directory, plus the
-server's data directory in server mode), hybrid search latency p50/p95 over
-every dev gold question (one warm-up pass, then a timed pass, k=10), and
-retrieval quality (hit@5, MRR) on the answerable dev questions — each also as
-a ratio to the same store's 1× figure.
+The vanilla llama-index dense peer (``eval.peers.build_vanilla``) is
+built over the same PDFs at the largest size (embedded) and scored the same way.
 
-**What counts as a hit.** *Strict* (the headline figure): a passage is a hit
-only when it holds a gold quote *and* comes from the original copy (``_copy0``)
-of a gold document. A perturbed copy whose sentence escaped perturbation holds
-the very same quote; it is counted as a distractor, not a hit, because it is
-not the document the question is about — so strict quality measures whether the
-original still surfaces above its near-duplicates, and part of any drop at 10×
-/ 100× is exact ties that no retriever could break. *Any copy* (printed beside
-it) also counts such perturbed copies: the gap between the two is the share of
-the drop caused by duplicated sentences rather than by retrieval getting worse.
-
-**Time budget.** The machine has 2 cores; 100× is ~16,000 pages. The smaller
-factors run first in both stores; before each larger factor the run time is
-estimated from the time per page measured so far (extrapolating its trend
-across factors). If both stores together would exceed ``--budget-min``, the
-largest factor runs in the embedded store only and the server runs the largest
-of 30 % / 20 % / 10 % of that factor that fits what is left of the budget
-(or not at all); the output says so.
-
-Figures are indicative: other work may share the CPU (the load average is
-printed), so compare the ratios more than the seconds.
+Figures are indicative: other work may share the two cores (the load average
+is printed per row), so read the ratios more than the seconds.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import importlib.util
 import json
-import math
 import os
-import random
-import re
 import shutil
 import signal
 import socket
@@ -73,202 +47,59 @@ import sys
 import tempfile
 import time
 import urllib.request
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from types import ModuleType
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .metrics import evaluate, load_gold, percentile, save_figures
+from . import distractors
+from .bench_ingest_query import du_bytes, measure_ingest
+from .metrics import load_gold, percentile, save_figures
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_GOLD = ROOT / "eval" / "gold" / "dev.jsonl"
-BUILD_CORPUS = ROOT / "corpus" / "build_corpus.py"
-ORIGINAL = 0                      # copy number of the unperturbed original
-GOAL_P95_RATIO = 3.0              # the issue's: query p95 at 100× within 3× of 1×
+GOLD = {"dev": ROOT / "eval" / "gold" / "dev.jsonl", "test": ROOT / "eval" / "gold" / "test.jsonl"}
+CORPUS = ROOT / "corpus"
+ENGINE, PEER = "default", "vanilla-llamaindex"
+QUALITY = (("hit@5", "hit@5"), ("MRR", "mrr"), ("facts", "all_facts"), ("citations", "citation_precision"))
 
-# Nouns swapped for other nouns in perturbed copies (a per-copy subset of these pairs).
-NOUN_SWAPS: tuple[tuple[str, str], ...] = (
-    ("地域", "地方"), ("企業", "会社"), ("支援", "援助"), ("技術", "技能"), ("大学", "学府"),
-    ("産業", "工業"), ("研究", "探究"), ("連携", "協働"), ("人材", "人員"), ("市場", "マーケット"),
-    ("製品", "品物"), ("開発", "開拓"), ("ネットワーク", "つながり"), ("プロジェクト", "計画群"),
-    ("自治体", "行政体"), ("金融機関", "銀行等"), ("中小企業", "小規模会社"), ("事業", "施策"),
-)
+# Run in a fresh interpreter, so its peak RSS is this size's query side alone.
+_QUERY_SCRIPT = r"""
+import json, resource, sys, time
+args = json.loads(sys.argv[1])
+from eval.run import run_eval
+from pathlib import Path
+from index.retrieve import Retriever
+from qa_app.engine import AnswerEngine
 
-_bc: ModuleType | None = None
+def timed(fn, questions):
+    for q in questions:
+        fn(q)
+    out = []
+    for q in questions:
+        t0 = time.perf_counter()
+        fn(q)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
 
-
-def build_corpus_module() -> ModuleType:
-    """corpus/build_corpus.py is a script, not a package module: load it by path (once)."""
-    global _bc
-    if _bc is None:
-        spec = importlib.util.spec_from_file_location("policyqa_build_corpus", BUILD_CORPUS)
-        assert spec and spec.loader
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = mod
-        spec.loader.exec_module(mod)
-        _bc = mod
-    return _bc
-
-
-# -- perturbation ------------------------------------------------------------
-
-_NUMBER = re.compile(r"[0-9]+|[０-９]+")
-_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-_SEPARATOR = re.compile(r"\n(?:[ \t]*\n)+")
-
-
-def _is_body(para: str) -> bool:
-    """A paragraph of running text (safe to move): not a heading, table, bullet list, label or vertical run."""
-    s = para.strip()
-    if len(s) <= 40 or not s.endswith(("。", "．")):
-        return False
-    return not any(ln.lstrip().startswith(("#", "|", "- ")) or "\t" in ln or len(ln.strip()) == 1
-                   for ln in para.split("\n"))
+qs = args["questions"]
+with Retriever(args["index"], chroma_url=args["chroma_url"]) as r:
+    search_ms = timed(lambda q: r.search(q, 10, mode="hybrid"), qs)
+with AnswerEngine(args["index"], chroma_url=args["chroma_url"]) as e:
+    ask_ms = timed(e.ask, qs)
+quality = {}
+for split, gold in args["gold"].items():
+    m = run_eval(None, args["configs"], args["out"] + "/" + split, args["index"], gold=gold,
+                 cache_dir=args["out"] + "/cache", progress=False)
+    res = m["results"][Path(gold).stem]
+    quality[split] = {c: {"aggregates": res["aggregates"][c]["all"], "latency": res["latency_ms"][c]}
+                      for c in m["configs"]}
+    quality[split]["_peer_index"] = m["peers"].get("corpus", {}).get("vanilla-llamaindex")
+print("@@RESULT@@" + json.dumps({"search_ms": search_ms, "ask_ms": ask_ms, "quality": quality,
+                                 "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
 
 
-def _shuffle_paragraphs(text: str, rng: random.Random) -> str:
-    # Split on blank runs; a blank run holding a space-only line is a line wrap of the
-    # extraction (see build_corpus.parse_seed), not a paragraph break: keep it inside.
-    parts = _SEPARATOR.split(text)
-    seps = _SEPARATOR.findall(text)
-    paras: list[str] = [parts[0]]
-    breaks: list[str] = []
-    for sep, part in zip(seps, parts[1:]):
-        if any(ch in " \t" for ch in sep):
-            paras[-1] += sep + part
-        else:
-            breaks.append(sep)
-            paras.append(part)
-    i = 0
-    while i < len(paras):
-        j = i
-        while j < len(paras) and _is_body(paras[j]):
-            j += 1
-        if j - i >= 2:
-            run = paras[i:j]
-            rng.shuffle(run)
-            paras[i:j] = run
-        i = max(j, i + 1)
-    out = [paras[0]]
-    for sep, para in zip(breaks, paras[1:]):
-        out.append(sep + para)
-    return "".join(out)
-
-
-def perturb(text: str, doc: str, copy: int) -> str:
-    """The text of copy ``copy`` of document ``doc``: copy 0 is the text itself."""
-    if copy == ORIGINAL:
-        return text
-    rng = random.Random(f"policyqa-scale:{doc}:{copy}")
-    # numbers: each distinct value gets another of the same length, the same everywhere in the copy
-    mapping: dict[str, str] = {}
-
-    def number(m: re.Match) -> str:
-        s = m.group(0)
-        if s not in mapping:
-            ascii_digits = s.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-            n = len(ascii_digits)
-            new = str(rng.randint(10 ** (n - 1) if n > 1 else 1, 10 ** n - 1))
-            if new == ascii_digits:
-                new = str(int(new) + 1)[-n:] if n > 1 else str(int(new) % 9 + 1)
-            mapping[s] = new.translate(_FULLWIDTH) if s[0] in "０１２３４５６７８９" else new
-        return mapping[s]
-
-    text = _NUMBER.sub(number, text)
-    # nouns: each pair on with probability 1/2 (at least one), all occurrences swapped
-    chosen = [pair for pair in NOUN_SWAPS if rng.random() < 0.5] or [rng.choice(NOUN_SWAPS)]
-    # longest first, and through placeholders, so 中小企業 is not half-swapped by 企業
-    chosen.sort(key=lambda p: -len(p[0]))
-    for n, (old, _new) in enumerate(chosen):
-        text = text.replace(old, f"\x00{n}\x00")
-    for n, (_old, new) in enumerate(chosen):
-        text = text.replace(f"\x00{n}\x00", new)
-    return _shuffle_paragraphs(text, rng)
-
-
-def copy_path(out: Path, doc_id: str, copy: int) -> Path:
-    return out / f"{doc_id}_copy{copy}.pdf"
-
-
-def render_copy(seeds: str, out: str, doc_index: int, copy: int) -> tuple[str, int]:
-    """Render one copy of one seed document; returns (path, pages). Runs in worker processes."""
-    bc = build_corpus_module()
-    bc.register_font()
-    spec = bc.DOCS[doc_index]
-    src = bc.seed_file(Path(seeds), spec.id)
-    text = perturb(src.read_text(encoding="utf-8"), spec.id, copy)
-    if copy != ORIGINAL:
-        spec = dataclasses.replace(spec, title=f"{spec.title}（複製{copy}）")
-    path = copy_path(Path(out), spec.id, copy)
-    blocks = bc.parse_seed(text)
-    c = bc.Canvas(str(path), invariant=1, pageCompression=1)
-    c.setTitle(spec.title)
-    c.setAuthor(spec.publisher)
-    c.setSubject(f"policyqa demo corpus, rendered from {src.name}" + (f", scale copy {copy}" if copy else ""))
-    c.setCreator("policyqa corpus/build_corpus.py")
-    pages = bc.render_slides(c, blocks) if spec.layout == "slides" else bc.render_report(c, blocks, spec)
-    c.save()
-    return str(path), pages
-
-
-def generate(out: Path, factor: int, seeds: Path | None = None, docs: list[str] | None = None,
-             workers: int = 2, progress: Progress | None = None) -> dict[str, int]:
-    """Make sure copies 0 … factor-1 of each seed document exist in ``out``; returns {path: pages}.
-
-    ``docs`` limits the seed documents by three-digit id. Copies already rendered are
-    reused (their page count read back from the PDF), so growing factors share work.
-    """
-    bc = build_corpus_module()
-    seeds = seeds or bc.DEFAULT_SEEDS
-    out.mkdir(parents=True, exist_ok=True)
-    jobs = [(i, k) for i, spec in enumerate(bc.DOCS) if docs is None or spec.id in docs for k in range(factor)]
-    pages: dict[str, int] = {}
-    todo = []
-    for i, k in jobs:
-        p = copy_path(out, bc.DOCS[i].id, k)
-        meta = p.with_suffix(".pages")
-        if p.exists() and meta.exists():
-            pages[str(p)] = int(meta.read_text())
-        else:
-            todo.append((i, k))
-    task = progress.add_task(f"generate {factor}× ({len(todo)} new PDFs)", total=len(todo)) if progress else None
-
-    def record(path: str, n: int) -> None:
-        pages[path] = n
-        Path(path).with_suffix(".pages").write_text(str(n))
-        if progress:
-            progress.advance(task)
-
-    if workers <= 1 or len(todo) <= 1:
-        for i, k in todo:
-            record(*render_copy(str(seeds), str(out), i, k))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(render_copy, str(seeds), str(out), i, k) for i, k in todo]
-            for fut in as_completed(futures):
-                record(*fut.result())
-    return pages
-
-
-def corpus_view(pool: Path, dest: Path, factor: int) -> list[Path]:
-    """A folder holding (symlinks to) copies 0 … factor-1 only: what one size ingests."""
-    dest.mkdir(parents=True, exist_ok=True)
-    files = []
-    for p in sorted(pool.glob("*_copy*.pdf")):
-        if int(p.stem.rsplit("_copy", 1)[1]) < factor:
-            link = dest / p.name
-            if not link.exists():
-                link.symlink_to(p.resolve())
-            files.append(link)
-    return files
-
-
-# -- the stores ----------------------------------------------------------------
-
-def free_port() -> int:
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -285,8 +116,8 @@ class ChromaServer:
     def __enter__(self) -> "ChromaServer":
         exe = Path(sys.executable).with_name("chroma")
         if not exe.exists():
-            raise SystemExit("the chroma command is not installed with chromadb: run with --no-server")
-        port = free_port()
+            raise SystemExit("the chroma command is not installed with chromadb: run with --modes embedded")
+        port = _free_port()
         self.proc = subprocess.Popen([str(exe), "run", "--path", str(self.data_dir), "--host", "127.0.0.1",
                                       "--port", str(port)], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
@@ -312,292 +143,178 @@ class ChromaServer:
                 self.proc.wait()
 
 
-def du_bytes(*paths: Path) -> int:
-    total = 0
-    for root in paths:
-        if not root.exists():
-            continue
-        for p in [root, *root.rglob("*")]:
-            try:
-                st = p.lstat()
-            except OSError:
-                continue
-            if not p.is_symlink():
-                total += st.st_blocks * 512   # allocated, as du reports
-    return total
+def _query_side(index_dir: Path, out: Path, questions: list[str], gold: dict[str, str], configs: str,
+                chroma_url: str | None) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    if chroma_url:
+        env["POLICYQA_CHROMA_URL"] = chroma_url    # run_eval's engine finds the server this way
+    payload = json.dumps({"index": str(index_dir), "chroma_url": chroma_url, "questions": questions,
+                          "gold": gold, "configs": configs, "out": str(out)})
+    proc = subprocess.run([sys.executable, "-c", _QUERY_SCRIPT, payload], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=7200)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("@@RESULT@@")), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"query subprocess failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(line[len("@@RESULT@@"):])
 
 
-# -- one measurement -----------------------------------------------------------
+def _gold_subset(split: str, limit: int | None, work: Path) -> str:
+    """The split's gold file, or its first ``limit`` questions (for a smoke run)."""
+    if not limit:
+        return str(GOLD[split])
+    lines = [ln for ln in GOLD[split].read_text(encoding="utf-8").splitlines() if ln.strip()][:limit]
+    path = work / f"gold-{split}-{limit}.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
 
-def _strict_ids(doc_ids: list[str]) -> list[str]:
-    """Doc ids as the strict metric sees them: only original copies can match a gold document."""
-    return [d if d.endswith(f"_copy{ORIGINAL}") else f"perturbed:{d}" for d in doc_ids]
 
-
-def measure(files: list[Path], pages: int, work: Path, mode: str, questions, embedder, k: int,
-            progress: Progress, label: str) -> dict:
-    from index.pipeline import ingest
-    from index.retrieve import Retriever
-
-    index_dir = work / "index"
-    data_dir = work / "server-data"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+def measure(size: int, mode: str, corpus: Path, pdfs: list[Path], work: Path, questions: list[str],
+            gold: dict[str, str], peer: bool) -> dict:
+    run = work / f"run-{mode}-{size}"
+    shutil.rmtree(run, ignore_errors=True)
+    run.mkdir(parents=True)
+    index_dir, data_dir = run / "index", run / "server-data"
     server = ChromaServer(data_dir) if mode == "server" else None
     if server:
         server.__enter__()
     try:
         url = server.url if server else None
-        task = progress.add_task(f"{label}: ingest", total=len(files))
-        report = ingest(files, index_dir, chroma_url=url, embedder=embedder,
-                        on_file=lambda _r: progress.advance(task))
-        if report.failed:
-            raise RuntimeError(f"ingest failed: {[(r.doc_id, r.error) for r in report.failed][:5]}")
-        ingest_s = report.seconds
-        chunks = sum(r.chunks for r in report.results)
-        size = du_bytes(index_dir, data_dir)
-        t_q = time.perf_counter()
-        retriever = Retriever(index_dir, chroma_url=url, embedder=embedder)
-        open_s = time.perf_counter() - t_q
-        task = progress.add_task(f"{label}: queries", total=2 * len(questions))
-        try:
-            for q in questions:                  # warm-up pass
-                retriever.search(q.question, k, mode="hybrid")
-                progress.advance(task)
-            latency, rankings = [], {}
-            for q in questions:
-                t0 = time.perf_counter()
-                passages = retriever.search(q.question, k, mode="hybrid")
-                latency.append((time.perf_counter() - t0) * 1000)
-                rankings[q.id] = ([p.chunk.text for p in passages], [p.chunk.doc_id for p in passages])
-                progress.advance(task)
-        finally:
-            retriever.close()
-        query_s = time.perf_counter() - t_q
+        ing = measure_ingest([corpus, *pdfs], index_dir, chroma_url=url)
+        if ing["failed"]:
+            raise RuntimeError(f"ingest failed: {ing['failed'][:5]}")
+        size_bytes = du_bytes(index_dir, data_dir)
+        q = _query_side(index_dir, run / "eval", questions, gold, f"{ENGINE},{PEER}" if peer else ENGINE, url)
     finally:
         if server:
             server.__exit__()
-    strict, _ = evaluate(questions, {qid: (t, _strict_ids(d)) for qid, (t, d) in rankings.items()})
-    lenient, _ = evaluate(questions, rankings)
-    shutil.rmtree(work, ignore_errors=True)
-    return {"mode": mode, "files": len(files), "pages": pages, "chunks": chunks, "ingest_s": ingest_s,
-            "pages_per_s": pages / ingest_s, "ms_per_page": 1000 * ingest_s / pages,
-            "index_bytes": size, "open_s": open_s, "query_phase_s": query_s,
-            "p50_ms": percentile(latency, 50), "p95_ms": percentile(latency, 95),
-            "hit@5": strict["all"]["hit@5"], "mrr": strict["all"]["mrr"],
-            "hit@5_any_copy": lenient["all"]["hit@5"], "mrr_any_copy": lenient["all"]["mrr"],
-            "latency_ms": latency}
+    row = {"size": size, "mode": mode, "docs": ing["files"], "pages": ing["pages"], "chunks": ing["chunks"],
+           "ingest_s": ing["ingest_s"], "pages_per_s": ing["pages"] / ing["ingest_s"],
+           "ingest_rss_main_mb": ing["maxrss_self_mb"], "ingest_rss_worker_mb": ing["maxrss_children_mb"],
+           "index_bytes": size_bytes, "bytes_per_chunk": size_bytes / max(ing["chunks"], 1),
+           "search_p50": percentile(q["search_ms"], 50), "search_p95": percentile(q["search_ms"], 95),
+           "ask_p50": percentile(q["ask_ms"], 50), "ask_p95": percentile(q["ask_ms"], 95),
+           "query_rss_mb": q["maxrss_mb"], "loadavg": os.getloadavg()[0],
+           "quality": {split: {c: {label: v["aggregates"].get(key) for label, key in QUALITY}
+                               for c, v in res.items() if not c.startswith("_")}
+                       for split, res in q["quality"].items()}}
+    if peer:
+        row["peer"] = {"search_p50": q["quality"]["dev"][PEER]["latency"]["retrieve"]["p50"],
+                       "search_p95": q["quality"]["dev"][PEER]["latency"]["retrieve"]["p95"],
+                       "nodes": (q["quality"]["dev"].get("_peer_index") or {}).get("nodes")}
+    shutil.rmtree(run, ignore_errors=True)
+    return row
 
 
-# -- planning ---------------------------------------------------------------------
-
-def estimate_s(rows: list[dict], pages: int) -> float:
-    """Seconds to ingest and query ``pages`` in one store, from the rows measured so far.
-
-    Time per page is extrapolated along its own trend (a power law through the
-    two largest measurements, never assumed to fall, its exponent capped at 0.3 since two
-    noisy points can suggest anything), plus the query phase
-    scaled like the last one.
-    """
-    rows = sorted(rows, key=lambda r: r["pages"])
-    last = rows[-1]
-    per_page = last["ms_per_page"] / 1000
-    if len(rows) >= 2:
-        prev = rows[-2]
-        slope = math.log(last["ms_per_page"] / prev["ms_per_page"]) / math.log(last["pages"] / prev["pages"])
-        per_page *= (pages / last["pages"]) ** min(max(slope, 0.0), 0.3)   # noisy under load: capped
-    return per_page * pages + last["query_phase_s"] * max(1.0, math.sqrt(pages / last["pages"]))
+def _d(x: float | None, base: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.3f}" + ("" if base is None else f" ({x - base:+.3f})")
 
 
-SHARES = (1.0, 0.5, 0.3, 0.2, 0.1)   # of the requested factor, tried in this order when over budget
-
-
-def plan_big(factor: int, prev: int, pages_per_copy: int, rows: dict[str, list[dict]], modes: list[str],
-             budget_s: float, notes: list[str]) -> list[tuple[str, int]]:
-    """Which (store, factor) pairs to run for a large factor, within the time budget (both stores together).
-
-    The embedded store gets the largest share of ``factor`` that fits the budget, the server
-    the largest that fits what is left; a store for which nothing above ``prev`` fits is skipped.
-    """
-    candidates = sorted({max(prev + 1, round(factor * s)) for s in SHARES if round(factor * s) > prev},
-                        reverse=True)
-    est = {m: {f: estimate_s(rows[m], pages_per_copy * f) for f in candidates} for m in modes}
-    msg = (f"{factor}×: ~{pages_per_copy * factor:,} pages; estimated " +
-           ", ".join(f"{m} {est[m][factor] / 60:.1f} min" for m in modes) +
-           f" (budget {budget_s / 60:.0f} min for both stores)")
-    if sum(est[m][factor] for m in modes) <= budget_s:
-        notes.append(msg + " → within budget: both stores at " + f"{factor}×")
-        return [(m, factor) for m in modes]
-    plan: list[tuple[str, int]] = []
-    left = budget_s
-    for m in modes:     # embedded first: it is the default store
-        fit = next((f for f in candidates if est[m][f] <= left), None)
-        if fit is None:
-            msg += f"; {m}: nothing above {prev}× fits, skipped"
-            continue
-        left -= est[m][fit]
-        plan.append((m, fit))
-        msg += (f"; {m} at {fit}×" + ("" if fit == factor else f" instead of {factor}×") +
-                f" (estimated {est[m][fit] / 60:.1f} min)")
-    notes.append(msg + " → over budget for both stores at " + f"{factor}×")
-    return sorted(plan, key=lambda p: p[1])
-
-
-def _mb(b: int) -> str:
-    return f"{b / 2**20:,.0f}"
-
-
-def _ratio(x: float, base: float) -> str:
-    return f"{x / base:.2f}×" if base else "–"
-
-
-def print_report(console: Console, modes: list[str], rows: dict[str, list[dict]], gen: dict[int, dict],
-                 notes: list[str], load_before: tuple[float, float, float], total_s: float):
-    g = Table(title="Synthetic corpus generation (not counted as ingest)")
-    for c in ("factor", "documents", "pages", "new PDFs rendered in (s)"):
-        g.add_column(c, justify="right")
-    for f, v in gen.items():
-        g.add_row(f"{f}×", str(v["files"]), f"{v['pages']:,}", f"{v['seconds_new']:.1f}")
-    console.print(g)
-
-    for mode in modes:
-        mrows = sorted(rows[mode], key=lambda r: r["factor"])
-        if not mrows:
-            continue
-        base = next((r for r in mrows if r["factor"] == 1), mrows[0])
-        name = f"{mode} Chroma{' (chroma run on 127.0.0.1)' if mode == 'server' else ''}"
-        t = Table(title=f"{name} — ingest; ratios are to this store's 1× figure")
-        for c in ("size", "docs", "pages", "chunks", "ingest s", "pages/s", "ms/page", "ms/page ratio",
-                  "index MB", "size ratio", "load avg"):
+def print_report(console: Console, rows: list[dict], splits: list[str]) -> None:
+    for mode in dict.fromkeys(r["mode"] for r in rows):
+        mrows = sorted((r for r in rows if r["mode"] == mode), key=lambda r: r["size"])
+        base = next((r for r in mrows if r["size"] == 0), None)
+        name = "embedded Chroma" if mode == "embedded" else "Chroma server (chroma run on 127.0.0.1)"
+        t = Table(title=f"{name} — ingest, size on disk, speed and memory")
+        for c in ("size", "docs", "pages", "chunks", "ingest s", "pages/s", "ingest peak RSS MB main/worker",
+                  "index MB", "KB/chunk", "search p50/p95 ms", "ask p50/p95 ms", "ask-side peak RSS MB", "load"):
             t.add_column(c, justify="right")
         for r in mrows:
-            t.add_row(f"{r['factor']}×", str(r["files"]), f"{r['pages']:,}", f"{r['chunks']:,}", f"{r['ingest_s']:.1f}",
-                      f"{r['pages_per_s']:.1f}", f"{r['ms_per_page']:.1f}", _ratio(r["ms_per_page"], base["ms_per_page"]),
-                      _mb(r["index_bytes"]), _ratio(r["index_bytes"], base["index_bytes"]), f"{r['loadavg']:.2f}")
+            t.add_row(_label(r["size"]), str(r["docs"]), f"{r['pages']:,}", f"{r['chunks']:,}", f"{r['ingest_s']:.0f}",
+                      f"{r['pages_per_s']:.1f}", f"{r['ingest_rss_main_mb']:.0f}/{r['ingest_rss_worker_mb']:.0f}",
+                      f"{r['index_bytes'] / 2**20:.1f}", f"{r['bytes_per_chunk'] / 1024:.1f}",
+                      f"{r['search_p50']:.0f}/{r['search_p95']:.0f}", f"{r['ask_p50']:.0f}/{r['ask_p95']:.0f}",
+                      f"{r['query_rss_mb']:.0f}", f"{r['loadavg']:.1f}")
+            if "peer" in r:
+                p = r["peer"]
+                t.add_row(f"  peer at {_label(r['size'])}", "", "", f"{p['nodes'] or '?'} nodes", "", "", "", "", "",
+                          f"{p['search_p50']:.0f}/{p['search_p95']:.0f}", "", "", "")
         console.print(t)
-        t = Table(title=f"{name} — hybrid search over the dev questions; ratios are to this store's 1× figure")
-        for c in ("size", "p50 ms", "p95 ms", "p95 ratio", "hit@5", "hit@5 ratio", "MRR", "MRR ratio",
-                  "hit@5 any copy", "MRR any copy"):
-            t.add_column(c, justify="right")
-        for r in mrows:
-            t.add_row(f"{r['factor']}×", f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}", _ratio(r["p95_ms"], base["p95_ms"]),
-                      f"{r['hit@5']:.3f}", _ratio(r["hit@5"], base["hit@5"]), f"{r['mrr']:.3f}",
-                      _ratio(r["mrr"], base["mrr"]), f"{r['hit@5_any_copy']:.3f}", f"{r['mrr_any_copy']:.3f}")
-        console.print(t)
-        # Is ingest linear in pages? Compare time per page across sizes; 1× carries the fixed
-        # cost of starting the parse workers (spaCy + Sudachi), so the step between the two
-        # largest sizes is the cleaner test.
-        top = mrows[-1]
-        per_page = ", ".join(f"{r['factor']}× {r['ms_per_page']:.1f} ms" for r in mrows)
-        lin = f"time per page {per_page}"
-        if len(mrows) >= 2:
-            prev = mrows[-2]
-            slope = math.log(top["ingest_s"] / prev["ingest_s"]) / math.log(top["pages"] / prev["pages"])
-            verdict = ("linear (within ±15 % per page)" if abs(top["ms_per_page"] / prev["ms_per_page"] - 1) <= 0.15
-                       else "super-linear" if top["ms_per_page"] > prev["ms_per_page"] else "sub-linear")
-            lin += (f"; ingest time ∝ pages^{slope:.2f} between {prev['factor']}× and {top['factor']}×: "
-                    f"{verdict}")
-        console.print(f"[bold]{mode}[/bold] — ingest vs pages: {lin}.")
-        ratio = top["p95_ms"] / base["p95_ms"] if base["p95_ms"] else float("nan")
-        goal = "[green]met[/green]" if ratio <= GOAL_P95_RATIO else "[red]NOT met[/red]"
-        if top["factor"] == 100:
-            console.print(f"[bold]{mode}[/bold] — query p95 at 100× is {ratio:.2f}× the 1× figure "
-                          f"(goal ≤ {GOAL_P95_RATIO:.0f}×): {goal}.")
-        else:
-            console.print(f"[bold]{mode}[/bold] — largest size measured is {top['factor']}×, not 100×: "
-                          f"query p95 there is {ratio:.2f}× the 1× figure (the ≤ {GOAL_P95_RATIO:.0f}× goal "
-                          "is for 100×; not verified for this store).")
-    for note in notes:
-        console.print(f"plan: {note}")
-    load_after = os.getloadavg()
-    console.print(f"Load average (1 min) {load_before[0]:.2f} before, {load_after[0]:.2f} after, on {os.cpu_count()} "
-                  f"CPUs (per-row figures above); total run time {total_s / 60:.1f} min.")
+        for split in splits:
+            t = Table(title=f"{name} — quality on the {split} split (Δ against 1×: the bundled corpus alone)")
+            t.add_column("size")
+            for label, _ in QUALITY:
+                t.add_column(label, justify="right")
+            for r in mrows:
+                q = r["quality"].get(split, {})
+                b = base["quality"].get(split, {}).get(ENGINE, {}) if base else {}
+                for config, vals in q.items():
+                    who = _label(r["size"]) if config == ENGINE else f"  peer at {_label(r['size'])}"
+                    t.add_row(who, *(_d(vals.get(label), b.get(label) if config == ENGINE and r is not base else None)
+                                     for label, _ in QUALITY))
+            console.print(t)
 
-    return load_after
+
+def _label(size: int) -> str:
+    return "1× (bundled)" if size == 0 else f"+{size} edition{'s' if size > 1 else ''}"
 
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--factors", default="1,10,100", help="comma-separated multiples of the bundled pages")
-    ap.add_argument("--server", action=argparse.BooleanOptionalAction, default=True,
-                    help="also measure a `chroma run` server (default: yes)")
-    ap.add_argument("--budget-min", type=float, default=25.0,
-                    help="minutes allowed for a factor beyond the measured ones, both stores together")
-    ap.add_argument("--gold", type=Path, default=DEFAULT_GOLD)
-    ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--sizes", default="0,1,6,24", help="editions added to the bundled corpus (0: alone)")
+    ap.add_argument("--modes", default="embedded,server", help="embedded, server or both")
+    ap.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
+                    help="score the vanilla llama-index peer at the largest size (embedded)")
+    ap.add_argument("--splits", default="dev,test")
+    ap.add_argument("--corpus", type=Path, default=CORPUS, help="the 1× corpus (default: the bundled one)")
+    ap.add_argument("--cache", type=Path, default=None, help="rendered distractor PDFs (default: "
+                    "$POLICYQA_DISTRACTORS_CACHE or ~/.cache/policyqa/distractors)")
+    ap.add_argument("--slice", type=int, default=None,
+                    help="render only the first N characters of each edition (smoke runs)")
+    ap.add_argument("--max-questions", type=int, default=None, help="first N questions of each split (smoke runs)")
     ap.add_argument("--work", type=Path, help="working folder (kept); default: a temporary one, removed")
-    ap.add_argument("--out", type=Path, help="write the figures as JSON here")
+    ap.add_argument("--out", type=Path, help="write the figures as JSON here (after every row)")
+    ap.add_argument("--resume", type=Path, help="a JSON an earlier run wrote with --out: its rows are kept "
+                    "and their (size, store) not measured again")
     args = ap.parse_args(argv)
-    factors = sorted({int(f) for f in args.factors.split(",") if f.strip()})
-    if 1 not in factors:
-        factors.insert(0, 1)          # every ratio is against 1×
-    modes = ["embedded", "server"] if args.server else ["embedded"]
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)   # the tables are wide; keep them whole in a log file
-    questions = load_gold(args.gold)
-    load_before = os.getloadavg()
-    console.print(f"[bold]policyqa scale benchmark[/bold] — factors {factors}, stores {modes}, "
-                  f"{len(questions)} dev questions ({sum(q.answerable for q in questions)} answerable), "
-                  f"{os.cpu_count()} CPUs, load average {load_before[0]:.2f} (1 min) before start")
-
-    from index.embeddings import get_embedder
-    embedder = get_embedder()
-    embedder.get_query_embedding("warm-up")   # load the model outside every timed figure
-
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()} | {0})   # every Δ is against 1×
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    splits = [s.strip() for s in args.splits.split(",") if s.strip()]
+    console = Console() if Console().is_terminal else Console(width=200)
     work = args.work or Path(tempfile.mkdtemp(prefix="policyqa-bench-scale-"))
-    pool = work / "pdfs"
-    rows: dict[str, list[dict]] = {m: [] for m in modes}
-    gen: dict[int, dict] = {}
-    notes: list[str] = []
+    work.mkdir(parents=True, exist_ok=True)
+    gold = {s: _gold_subset(s, args.max_questions, work) for s in splits}
+    questions = [q.question for q in load_gold(gold.get("dev") or next(iter(gold.values())))]
+    cache = args.cache or distractors.default_cache()
+    console.print(f"[bold]policyqa scale benchmark[/bold] — sizes {sizes} (white-paper editions beside the bundled "
+                  f"corpus), stores {modes}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    rows: list[dict] = json.loads(args.resume.read_text())["rows"] if args.resume else []
+    done = {(r["size"], r["mode"]) for r in rows}
     started = time.perf_counter()
     try:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      TimeRemainingColumn(), console=console) as progress:
-            pages_per_copy = 0
-            for n, factor in enumerate(factors):
-                plan: list[tuple[str, int]] = [(m, factor) for m in modes]
-                if n >= 2:
-                    plan = plan_big(factor, factors[n - 1], pages_per_copy, rows, modes, args.budget_min * 60, notes)
-                    progress.console.print(f"[yellow]plan:[/yellow] {notes[-1]}")
-                    if not plan:
-                        continue
-                top = max(f for _m, f in plan)
+        # Every size in the first store before any in the next: the default store's table
+        # is whole first if the run is cut short.
+        for mode in modes:
+            for size in sizes:
+                if (size, mode) in done:
+                    continue
                 t0 = time.perf_counter()
-                page_map = generate(pool, top, progress=progress)
-                gen_s = time.perf_counter() - t0
-                files = corpus_view(pool, work / f"view-{top}", top)
-                pages = sum(page_map[str(pool / f.name)] for f in files)
-                pages_per_copy = pages_per_copy or pages
-                gen[top] = {"seconds_new": gen_s, "pages": pages, "files": len(files)}
-                for mode, f in plan:
-                    view = files if f == top else corpus_view(pool, work / f"view-{f}", f)
-                    p = pages if f == top else sum(page_map[str(pool / v.name)] for v in view)
-                    label = f"{f}× {mode}"
-                    t1 = time.perf_counter()
-                    row = measure(view, p, work / f"run-{mode}-{f}", mode, questions, embedder, args.k,
-                                  progress, label)
-                    row["factor"] = f
-                    row["wall_s"] = time.perf_counter() - t1
-                    row["loadavg"] = os.getloadavg()[0]
-                    rows[mode].append(row)
-                    if args.out:   # keep what is measured even if a later size fails
-                        args.out.parent.mkdir(parents=True, exist_ok=True)
-                        args.out.write_text(json.dumps({"rows": rows, "generation": gen, "notes": notes},
-                                                       ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-                    progress.console.print(
-                        f"  {label}: {p:,} pages ingested in {row['ingest_s']:.1f} s "
-                        f"({row['pages_per_s']:.1f} pages/s), search p95 {row['p95_ms']:.0f} ms, "
-                        f"hit@5 {row['hit@5']:.2f}, load avg {row['loadavg']:.2f}")
+                wanted = distractors.pick(size) if size else []
+                rendered = ([distractors.render_edition(e, cache, max_chars=args.slice) for e in wanted]
+                            if args.slice else distractors.ensure(wanted, cache))
+                if wanted:
+                    console.print(f"{_label(size)}: {', '.join(r.edition for r in rendered)} — "
+                                  f"{sum(r.pages for r in rendered):,} pages rendered or reused in "
+                                  f"{time.perf_counter() - t0:.0f} s (not counted as ingest)")
+                peer = args.peer and size == sizes[-1] and mode == "embedded"
+                row = measure(size, mode, args.corpus, [r.path for r in rendered], work, questions, gold, peer)
+                row["editions"] = wanted
+                rows.append(row)
+                console.print(f"  {_label(size)} {mode}: {row['pages']:,} pages, {row['chunks']:,} chunks in "
+                              f"{row['ingest_s']:.0f} s, {row['bytes_per_chunk'] / 1024:.1f} KB/chunk, search p95 "
+                              f"{row['search_p95']:.0f} ms, ask p95 {row['ask_p95']:.0f} ms, "
+                              + ", ".join(f"{s} hit@5 {row['quality'][s][ENGINE]['hit@5']:.3f}" for s in splits))
+                if args.out:   # keep what is measured even if a later size fails
+                    args.out.parent.mkdir(parents=True, exist_ok=True)
+                    args.out.write_text(json.dumps({"rows": rows}, ensure_ascii=False, indent=1) + "\n")
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
-    total_s = time.perf_counter() - started
-
-    load_after = print_report(console, modes, rows, gen, notes, load_before, total_s)
-    figures = {"factors": factors, "modes": modes, "generation": gen, "rows": rows, "notes": notes,
-               "loadavg_before": load_before, "loadavg_after": load_after, "total_s": total_s,
-               "cpu_count": os.cpu_count()}
+    print_report(console, rows, splits)
+    total = time.perf_counter() - started
+    console.print(f"Total {total / 60:.1f} min; load average now {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs.")
+    figures = {"sizes": sizes, "modes": modes, "rows": rows, "total_s": total, "cpu_count": os.cpu_count()}
     save_figures(figures, args.out, console)
     return figures
 
