@@ -339,7 +339,7 @@ def cmd_ask(args) -> int:
     index_dir = args.settings.index_dir
     _require_index(index_dir)
     _one_input(args.question, args.questions)
-    engine = AnswerEngine(index_dir, chroma_url=args.settings.chroma_url, llm=llm_from_config(args.settings.llm))
+    engine = AnswerEngine(index_dir, chroma_url=args.settings.chroma_url, llm=llm_from_config(args.settings.llm, args.settings.llm_model))
     try:
         _check_docs(_indexed_doc_ids(engine.retriever), args.doc)
         if args.questions:

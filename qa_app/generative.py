@@ -37,9 +37,10 @@ Rules:
 - If the passages do not answer the question, reply exactly: NO_ANSWER"""
 
 
-def llm_from_config(spec: str | None = None):
-    """The configured LLM, or None (the default: extractive answers only)."""
-    spec = spec or os.environ.get("POLICYQA_LLM")
+def llm_from_config(spec: str | None = None, model: str = "default"):
+    """The LLM `spec` names (Settings.llm, Settings.llm_model), or None: extractive answers only.
+
+    ``OPENAI_API_KEY`` is the client library's own variable, read here only to pass it on."""
     if not spec:
         return None
     if spec.startswith("ollama:"):
@@ -48,7 +49,7 @@ def llm_from_config(spec: str | None = None):
         return Ollama(model=spec.split(":", 1)[1], request_timeout=120.0)
     from llama_index.llms.openai_like import OpenAILike
 
-    return OpenAILike(model=os.environ.get("POLICYQA_LLM_MODEL", "default"), api_base=spec,
+    return OpenAILike(model=model, api_base=spec,
                       api_key=os.environ.get("OPENAI_API_KEY", "not-needed"), is_chat_model=True,
                       timeout=60.0, max_retries=1, temperature=0.0)
 

@@ -133,7 +133,7 @@ class PolicyQA:
         from .engine import AnswerEngine
         from .generative import llm_from_config
 
-        llm = llm_from_config(self.settings.llm) if self.settings.llm else None   # generative mode: off by default
+        llm = llm_from_config(self.settings.llm, self.settings.llm_model) if self.settings.llm else None   # generative mode: off by default
         return AnswerEngine(self.index_dir, chroma_url=self.settings.chroma_url, llm=llm)
 
     def ask(self, question: str, docs: list[str] | None = None) -> Asked:

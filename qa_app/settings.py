@@ -8,11 +8,11 @@ Every ``POLICYQA_*`` variable this package uses is read here and nowhere else in
 checked when loaded, so a malformed one is one line for the user (`SettingsError`),
 not a traceback from deep inside a client library.
 
-The index and evaluation stages still read two variables themselves:
+The index stage sits below this package and cannot import it, so when it is used on its
+own (the evaluation, the benchmarks) it reads its two variables itself:
 ``POLICYQA_EMBEDDER`` (index/embeddings.py) and ``POLICYQA_CHROMA_URL``
-(index/vectors.py, only when no URL is passed), plus ``POLICYQA_LLM_MODEL`` and
-``OPENAI_API_KEY`` in qa_app/generative.py, and ``POLICYQA_EVAL_DIR`` in the
-evaluation page (which `PolicyQA.evaluation_report` also serves from here).
+(index/vectors.py, only when no URL is passed). ``OPENAI_API_KEY`` is passed on to the
+OpenAI-compatible client as that library expects.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ ENVIRONMENT = {
     "POLICYQA_CHROMA_URL": "a Chroma server, http://host:port (default: embedded in the index directory)",
     "POLICYQA_EMBEDDER": "the embedder: the default USE model, or st:/path/to/model",
     "POLICYQA_LLM": "generative answers: an OpenAI-compatible base URL or ollama:MODEL (default off)",
+    "POLICYQA_LLM_MODEL": "the model name sent to that server (default: default)",
     "POLICYQA_EVAL_DIR": "the evaluation report the app shows (default eval/reports/latest)",
     "POLICYQA_DEBUG": "1: show the traceback of an unexpected error",
 }
@@ -49,6 +50,7 @@ class Settings:
     chroma_url: str | None = None
     embedder: str | None = None
     llm: str | None = None
+    llm_model: str = "default"
     eval_dir: Path | None = None
     debug: bool = False
 
@@ -62,6 +64,7 @@ class Settings:
             chroma_url=chroma_url if chroma_url is not None else (env.get("POLICYQA_CHROMA_URL") or None),
             embedder=env.get("POLICYQA_EMBEDDER") or None,
             llm=llm if llm is not None else (env.get("POLICYQA_LLM") or None),
+            llm_model=env.get("POLICYQA_LLM_MODEL") or "default",
             eval_dir=Path(env["POLICYQA_EVAL_DIR"]) if env.get("POLICYQA_EVAL_DIR") else None,
             debug=env.get("POLICYQA_DEBUG", "") not in ("", "0"),
         )
@@ -89,6 +92,7 @@ class Settings:
             env["POLICYQA_EMBEDDER"] = self.embedder
         if self.llm:
             env["POLICYQA_LLM"] = self.llm
+            env["POLICYQA_LLM_MODEL"] = self.llm_model
         return env
 
 

@@ -1,33 +1,33 @@
 """評価 / Evaluation: the latest `policyqa eval` report — splits side by side, charts, per question.
 
 Reads the report `policyqa eval` saved (``metrics.json`` and the chart PNGs) from
-``eval/reports/latest/`` (or ``$POLICYQA_EVAL_DIR``, or the folder typed on the page) through
-``qa_app.reports.read_eval_report``. Nothing is computed here and nothing of the evaluation is
+``eval/reports/latest/`` (or ``$POLICYQA_EVAL_DIR`` through the settings, or the folder typed on
+the page) through the application service (`PolicyQA.evaluation_report`). Nothing is computed here and nothing of the evaluation is
 imported: the page only shows what the harness wrote.
 """
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
-from qa_app.reports import DEFAULT_EVAL_REPORT, read_eval_report
+from qa_app.reports import DEFAULT_EVAL_REPORT
+from qa_app.views.shared import md, service
 
 LANG_LABEL = {"ja": "日本語 (ja)", "en": "英語 (en)", "all": "全体 (all)"}
 
 st.title("評価 / Evaluation")
 
-default_dir = os.environ.get("POLICYQA_EVAL_DIR") or str(DEFAULT_EVAL_REPORT)
+svc = service()
+default_dir = str(svc.settings.eval_dir or DEFAULT_EVAL_REPORT)
 folder = st.text_input("レポートのフォルダ / Report folder", value=default_dir, key="eval_dir").strip() or default_dir
 
 try:
-    report = read_eval_report(folder)
+    report = svc.evaluation_report(folder)
 except ValueError as e:
-    st.error(f"レポートを読めません / The report cannot be read: {e}")
+    st.error(f"レポートを読めません / The report cannot be read: {md(str(e))}")
     st.stop()
 if report is None:
-    st.info(f"評価レポートがありません / No evaluation report in `{folder}`.  \n"
+    st.info(f"評価レポートがありません / No evaluation report in {md(folder)}.  \n"
             "Run the evaluation first (dev, test and the new-document split, three configurations):")
     st.code("policyqa eval                                   # every split, default vs the two peers\n"
             "policyqa eval --splits dev --configs default,bm25 --out "
@@ -40,7 +40,7 @@ splits: list[str] = metrics["splits"]
 st.caption(f"{metrics.get('created', '')} · splits: {', '.join(splits)} · configurations: {', '.join(names)} · "
            f"{metrics.get('wall_s', 0):.0f} s")
 for split, why in metrics.get("skipped", {}).items():
-    st.warning(f"`{split}` {why}")
+    st.warning(md(f"{split} {why}"))
 
 summary_tab, charts_tab, questions_tab = st.tabs(["概要 / Summary", "グラフ / Charts", "質問別 / Per question"])
 
@@ -67,7 +67,7 @@ with charts_tab:
     for key, png in charts.items():
         st.image(str(png), caption=captions.get(key, key))
     if not charts:
-        st.warning(f"グラフがありません / No chart PNGs in `{folder}`.")
+        st.warning(f"グラフがありません / No chart PNGs in {md(folder)}.")
 
 with questions_tab:
     c0, c1, c2, c3 = st.columns(4)
