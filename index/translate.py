@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable
@@ -55,7 +56,9 @@ class WeightedTerm:
 def _db() -> sqlite3.Connection | None:
     try:
         from jamdict_data import JAMDICT_DB_PATH
-    except ImportError:  # the dictionary is a declared dependency; without it English keywords are names only
+    except ImportError:  # a declared dependency; without it English keywords are names only, and answers weaker
+        warnings.warn("jamdict-data is not installed: English questions get no Japanese keyword terms "
+                      "(pip install -e . installs it)", RuntimeWarning, stacklevel=2)
         return None
     con = sqlite3.connect(f"file:{JAMDICT_DB_PATH}?mode=ro", uri=True, check_same_thread=False)
     return con
