@@ -103,6 +103,7 @@ child_ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print("@@RESULT@@" + json.dumps({
     "process_wall_s": wall, "import_s": t_import, "ingest_s": report.seconds,
     "files": len(report.results), "failed": [(r.doc_id, r.error) for r in report.failed],
+    "warnings": [(r.doc_id, w) for r in report.results for w in r.warnings],
     "pages": sum(r.pages for r in report.results), "chunks": sum(r.chunks for r in report.results),
     "stages": stages,
     "maxrss_self_mb": self_ru.ru_maxrss / 1024, "maxrss_children_mb": child_ru.ru_maxrss / 1024,

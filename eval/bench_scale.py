@@ -188,6 +188,9 @@ def measure(size: int, mode: str, corpus: Path, pdfs: list[Path], work: Path, qu
         if server:
             server.__exit__()
     row = {"size": size, "mode": mode, "docs": ing["files"], "pages": ing["pages"], "chunks": ing["chunks"],
+           # A page the parser skipped (e.g. its per-file time budget ran out on a loaded machine)
+           # changes the corpus under the quality figures: show every warning beside them.
+           "ingest_warnings": ing.get("warnings", []),
            "ingest_s": ing["ingest_s"], "pages_per_s": ing["pages"] / ing["ingest_s"],
            "ingest_rss_main_mb": ing["maxrss_self_mb"], "ingest_rss_worker_mb": ing["maxrss_children_mb"],
            "index_bytes": size_bytes, "bytes_per_chunk": size_bytes / max(ing["chunks"], 1),
@@ -231,6 +234,9 @@ def print_report(console: Console, rows: list[dict], splits: list[str]) -> None:
                 t.add_row(f"  peer at {_label(r['size'])}", "", "", f"{p['nodes'] or '?'} nodes", "", "", "", "", "",
                           f"{p['search_p50']:.0f}/{p['search_p95']:.0f}", "", "", "")
         console.print(t)
+        for r in mrows:
+            for doc_id, warning in r.get("ingest_warnings", []):
+                console.print(f"  {_label(r['size'])}: ingest warning in {doc_id}: {warning}")
         for split in splits:
             t = Table(title=f"{name} — quality on the {split} split (Δ against 1×: the bundled corpus alone)")
             t.add_column("size")

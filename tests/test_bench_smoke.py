@@ -54,6 +54,7 @@ def test_scale_benchmark_smoke_run_on_one_edition_slice(tmp_path):
     assert beside["pages"] > alone["pages"] and beside["chunks"] > alone["chunks"]
     for row in (alone, beside):
         assert row["bytes_per_chunk"] > 0 and row["search_p95"] > 0 and row["ask_p95"] > 0
+        assert isinstance(row["ingest_warnings"], list)
         assert 0.0 <= row["quality"]["dev"]["default"]["hit@5"] <= 1.0
 
 
