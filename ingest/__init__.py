@@ -33,6 +33,8 @@ _WHERE = {
     # the parser's reading of a page's glyphs, for finding quoted characters again (qa_app/highlight.py)
     "Char": "glyphs", "LayoutParams": "glyphs", "page_glyphs": "glyphs", "ruled_tables": "glyphs",
     "reading_lines": "glyphs",
+    # is a glyph's centre inside a box: one rule for parser and highlighter alike
+    "centre_inside": "geometry",
 }
 
 __all__ = list(_WHERE)

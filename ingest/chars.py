@@ -8,6 +8,8 @@ import unicodedata
 from collections import defaultdict
 from typing import Any
 
+from .geometry import centre_inside
+
 Char = dict[str, Any]
 
 _CID = re.compile(r"^\(cid:\d+\)$")
@@ -32,9 +34,7 @@ def visible_chars(page: Any) -> list[Char]:
     for c in page.chars:
         if not c.get("text"):
             continue
-        cx = (c["x0"] + c["x1"]) / 2
-        cy = (c["top"] + c["bottom"]) / 2
-        if x0 - tol <= cx <= x1 + tol and top - tol <= cy <= bottom + tol:
+        if centre_inside(c, (x0, top, x1, bottom), pad=tol):
             out.append(c)
     return out
 

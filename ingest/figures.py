@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from .layout import Item
+from .geometry import centre_inside
 
 LABEL_CHARS = 10      # a label is at most this long
 NEAR = 10.0           # labels closer than this many ems belong to one figure (ticks sit far apart)
@@ -36,8 +37,7 @@ Box = tuple[float, float, float, float]
 
 
 def _inside(it: Item, box: Box) -> bool:
-    cx, cy = (it.x0 + it.x1) / 2, (it.top + it.bottom) / 2
-    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+    return centre_inside(it, box)
 
 
 def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list[Item]:
@@ -92,7 +92,7 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
             x0, top, x1, bottom = min(x0, f[0]), min(top, f[1]), max(x1, f[2]), max(bottom, f[3])
         pad = 0.5 * body
         inside = [it for it in items if it.kind == "h" and id(it) not in taken
-                  and x0 - pad <= (it.x0 + it.x1) / 2 <= x1 + pad and top - pad <= (it.top + it.bottom) / 2 <= bottom + pad]
+                  and centre_inside(it, (x0, top, x1, bottom), pad=pad)]
         long_lines = [it for it in inside if not _is_label(it, body) and len(it.text) > 2 * LABEL_CHARS]
         if len(long_lines) > len(group) / 3:
             continue   # mostly running text: labels inside a paragraph area

@@ -19,6 +19,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from .chars import clean_chars_and_marks, garbage_ratio, is_garbage, visible_chars
 from .figures import find_figures
 from .furniture import find_furniture
+from .geometry import centre_inside
 from .layout import Item, group_blocks, leaf_lines, reading_order
 from .normalise import normalise
 from .docid import doc_id_for
@@ -94,8 +95,7 @@ def _obstacles(page: Any, items: list[Item]) -> list[tuple[float, float, float, 
         if gw < 0.3 * w or gh > 0.4 * h:
             continue
         # a caption bar is a separator even with its caption inside; a taller frame may box columns
-        if gh > bar and any(g["x0"] <= (i.x0 + i.x1) / 2 <= g["x1"] and g["top"] <= (i.top + i.bottom) / 2 <= g["bottom"]
-               for i in items):
+        if gh > bar and any(centre_inside(i, g) for i in items):
             continue
         out.append((g["x0"], g["top"], g["x1"], g["bottom"]))
     return out

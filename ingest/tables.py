@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from .chars import Char
+from .geometry import centre_inside
 from .glyphs import cell_runs, ruled_tables
 from .layout import Item, join_lines, leaf_lines
 
 
 def _cell_text(bbox: tuple[float, float, float, float], chars: list[Char]) -> tuple[str, list[Char]]:
     x0, top, x1, bottom = bbox
-    inside = [c for c in chars if x0 <= (c["x0"] + c["x1"]) / 2 <= x1 and top <= (c["top"] + c["bottom"]) / 2 <= bottom]
+    inside = [c for c in chars if centre_inside(c, bbox)]
     if not inside:
         return "", []
     runs = cell_runs(inside)

@@ -56,7 +56,7 @@ from typing import Iterable, Sequence
 import pdfplumber
 from PIL import Image, ImageDraw
 
-from ingest import BBox, Char, normalise, page_glyphs, reading_lines, ruled_tables
+from ingest import BBox, Char, centre_inside, normalise, page_glyphs, reading_lines, ruled_tables
 
 TOLERANCE = 1.0          # points a char's centre may stray outside a line box
 TABLE_MATCH = 2.0        # points by which a line box and a ruled table's box may differ
@@ -124,9 +124,7 @@ def _page_chars(path: str, mtime: float, page_number: int) -> _PageChars:
 
 
 def _inside(c: Char, box: BBox, tol: float = TOLERANCE) -> bool:
-    cx = (c["x0"] + c["x1"]) / 2
-    cy = (c["top"] + c["bottom"]) / 2
-    return box.x0 - tol <= cx <= box.x1 + tol and box.top - tol <= cy <= box.bottom + tol
+    return centre_inside(c, box, pad=tol)
 
 
 def _same_box(a: BBox, b: BBox, tol: float = TABLE_MATCH) -> bool:
