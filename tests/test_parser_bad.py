@@ -114,3 +114,12 @@ def test_garbled_cid_page(tmp_path):
     else:
         assert "(cid:" not in " ".join(b.text for b in first.blocks)
     assert doc.pages[1].status == "ok"
+
+
+def test_a_file_over_its_parse_budget_skips_pages_and_says_so():
+    """The budget is CPU time of the parsing process, so a busy machine parses the same pages as a
+    quiet one; a file with every page over budget has no text and is reported, not indexed empty."""
+    full = parse_pdf(_good_pdf())
+    assert not any("time budget" in w for w in full.warnings)
+    with pytest.raises(BadPdf, match="no extractable text"):
+        parse_pdf(_good_pdf(), time_budget=0.0)
