@@ -489,3 +489,32 @@ def test_bad_embedder_name_is_one_typed_line(monkeypatch, tmp_path):
             get_embedder()
         assert "POLICYQA_EMBEDDER" in str(caught.value) and "\n" not in str(caught.value)
     get_embedder.cache_clear()
+
+
+def test_running_app_survives_a_replacing_ingest_and_shows_additions(small_pdfs, tmp_path, monkeypatch):
+    """The same as the reader above, through the Streamlit app (streamlit.testing): its cached
+    engine outlives a CLI ingest that replaces one document and adds another."""
+    pytest.importorskip("streamlit", reason="streamlit not installed: pip install -e '.'")
+    from streamlit.testing.v1 import AppTest
+
+    from .test_app import APP, TIMEOUT, ask, texts
+
+    folder = pdfs_subset(small_pdfs, tmp_path / "pdfs", ["000", "002", "003"])
+    index_dir = tmp_path / "app-index"
+    ingest([pdfs_subset(small_pdfs, tmp_path / "first", ["000", "002"])], index_dir)
+    monkeypatch.setenv("POLICYQA_INDEX", str(index_dir))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    ask(at, QUERY)
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+
+    shutil.copy(next(small_pdfs.glob("001_*.pdf")), next(folder.glob("002_*.pdf")))
+    out = subprocess.run([POLICYQA, "ingest", str(folder), "--index", str(index_dir)], cwd=REPO,
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    with ChunkStore(index_dir) as store:
+        added = next(d.title for d in store.documents() if d.doc_id.startswith("003"))
+
+    ask(at, "地域における技術政策")
+    assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
+    assert added in texts(at), "a document a CLI ingest added stays invisible to the running app"
