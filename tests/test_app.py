@@ -21,13 +21,18 @@ QUESTION = "Which clusters use sales partners?"
 TIMEOUT = 180   # the first answer loads the models
 
 
-@pytest.fixture
-def app(corpus_index, monkeypatch) -> AppTest:
-    monkeypatch.setenv("POLICYQA_INDEX", str(corpus_index))
+def open_app(index_dir: Path, monkeypatch) -> AppTest:
+    """The app on `index_dir`, first run done and clean (what `policyqa app --index DIR` serves)."""
+    monkeypatch.setenv("POLICYQA_INDEX", str(index_dir))
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def app(corpus_index, monkeypatch) -> AppTest:
+    return open_app(corpus_index, monkeypatch)
 
 
 def plain(markdown: str) -> str:

@@ -23,6 +23,8 @@ pytest.importorskip("streamlit", reason="streamlit not installed: pip install -e
 from markdown_it import MarkdownIt  # noqa: E402  (a dependency of rich)
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from tests.test_app import open_app  # noqa: E402
+
 APP = Path(__file__).resolve().parents[1] / "qa_app" / "app.py"
 TIMEOUT = 180
 
@@ -126,11 +128,7 @@ def assert_no_markup(at: AppTest) -> str:
 
 @pytest.fixture
 def hostile_app(hostile_index, monkeypatch) -> AppTest:
-    monkeypatch.setenv("POLICYQA_INDEX", str(hostile_index))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app(hostile_index, monkeypatch)
 
 
 def test_ask_shows_hostile_text_as_text(hostile_app):

@@ -495,16 +495,12 @@ def test_running_app_survives_a_replacing_ingest_and_shows_additions(small_pdfs,
     """The same as the reader above, through the Streamlit app (streamlit.testing): its cached
     engine outlives a CLI ingest that replaces one document and adds another."""
     pytest.importorskip("streamlit", reason="streamlit not installed: pip install -e '.'")
-    from streamlit.testing.v1 import AppTest
-
-    from .test_app import APP, TIMEOUT, ask, texts
+    from .test_app import ask, open_app, texts
 
     folder = pdfs_subset(small_pdfs, tmp_path / "pdfs", ["000", "002", "003"])
     index_dir = tmp_path / "app-index"
     ingest([pdfs_subset(small_pdfs, tmp_path / "first", ["000", "002"])], index_dir)
-    monkeypatch.setenv("POLICYQA_INDEX", str(index_dir))
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
+    at = open_app(index_dir, monkeypatch)
     ask(at, QUERY)
     assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
 
