@@ -52,9 +52,13 @@ _PERCENT = re.compile(r"percent|percentage|share|rate|割合|比率|シェア|�
 _RATIO = re.compile(r"how many times|何倍|倍率", re.I)
 
 _WHO = re.compile(r"\bwho\b|\bwhom\b|誰|だれ|どなた|どの(?:人|方)", re.I)
-_ORG = re.compile(r"\bwhich (?:company|firm|organi[sz]ation|institution|agency|university|body|bank)\b"
-                  r"|どの(?:企業|会社|機関|団体|大学|組織)|(?:企業|会社|機関|団体|組織)は[?？]?$", re.I)
-_WHERE = re.compile(r"\bwhere\b|どこ|どの(?:地域|国|場所|都市)|場所は", re.I)
+# A company is asked for by its own words: any organisation (a university, a centre) does not answer it.
+_COMPANY = re.compile(r"\bwhich (?:compan(?:y|ies)|firms?|manufacturers?|makers?)\b|どの(?:企業|会社|メーカー)"
+                      r"|(?:企業|会社|メーカー)(?:は|を教えて|の名前)[?？]?$|(?:企業|会社|メーカー)名", re.I)
+_ORG = re.compile(r"\bwhich (?:organi[sz]ations?|institutions?|agenc(?:y|ies)|universit(?:y|ies)|bod(?:y|ies)|banks?)\b"
+                  r"|どの(?:機関|団体|大学|組織)|(?:機関|団体|組織)は[?？]?$", re.I)
+_WHERE = re.compile(r"\bwhere\b|\bwhich (?:\w+ )?(?:countr(?:y|ies)|regions?|cit(?:y|ies)|prefectures?|places?)\b"
+                    r"|どこ|どの(?:地域|国|場所|都市)|場所は", re.I)
 _WHEN = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|いつ|何年(?!間)|何月|時期", re.I)
 _WHY = re.compile(r"\bwhy\b|\bwhat (?:made|makes)\b|\breasons?\b|なぜ|何故|どうして|理由|要因|背景", re.I)
 _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|have)\b|\bin what way"
@@ -62,6 +66,14 @@ _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|ha
 
 _HOW_MANY_EN = re.compile(r"how many\s+(?:\w+\s+){0,2}?(\w+(?: institutions?)?)", re.I)
 _HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA), key=len, reverse=True)) + ")")
+
+
+_FAMILIES = ("円億万", "%割", "倍")
+
+
+def _same_family(a: str, b: str) -> bool:
+    """Two unit regexes that ask for the same kind of figure (a sum, a share, a ratio)."""
+    return any(set(f) & set(a) and set(f) & set(b) for f in _FAMILIES)
 
 
 @dataclass(frozen=True)
@@ -76,7 +88,7 @@ class AskedType:
 
     @property
     def entity(self) -> str | None:
-        return next((p for p in self.parts if p in ("person", "organisation", "place", "date")), None)
+        return next((p for p in self.parts if p in ("person", "company", "organisation", "place", "date")), None)
 
 
 def asked_type(question: str) -> AskedType:
@@ -93,11 +105,13 @@ def asked_type(question: str) -> AskedType:
         m = pattern.search(text)
         if m and _WHY.search(text) and not units:
             continue  # "why does X need more investment": a reason is asked, not a sum
-        if m and not any(abs(m.start() - at) < 12 for at in units):
+        # The same figure asked twice (「予算は何億円」: 予算 and 何億) is one part; a nearby
+        # figure of another family (「1件いくらで、何行が」) is a second part.
+        if m and not any(abs(m.start() - at) < 12 and _same_family(unit, u) for at, u in units.items()):
             units[m.start()] = unit
     for at, unit in units.items():
         parts.append((at, f"unit:{unit}"))
-    for kind, pattern in (("person", _WHO), ("organisation", _ORG), ("place", _WHERE), ("date", _WHEN),
+    for kind, pattern in (("person", _WHO), ("company", _COMPANY), ("organisation", _ORG), ("place", _WHERE), ("date", _WHEN),
                           ("why", _WHY), ("how", _HOW)):
         m = pattern.search(text)
         if m:
@@ -116,6 +130,11 @@ def has_figure(text: str, unit: str) -> bool:
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年|(?:平成|昭和|令和)\s*(?:\d{1,2}|元)\s*年|\d{1,2}\s*月|年度|\b(?:19|20)\d{2}\b")
 _ORG_SUFFIX = re.compile(r"(?:株式会社|有限会社|協会|機構|公社|公団|財団|センター|研究所|大学|工業|製作所|銀行|金融公庫|"
                          r"組合|商工会議所|協議会|委員会|省|庁|局|県|市)")
+
+
+# How a company's name is written: its legal form, or the trade words names end in.
+_COMPANY_MARK = re.compile(r"株式会社|有限会社|合同会社|[(（][株有][)）]|(?:工業|製作所|商事|電機|製薬|技研|物産|精機)"
+                           r"(?:株式会社|[(（]株[)）]|\s*[、,。・]|$)")
 
 
 @lru_cache(maxsize=1)
@@ -148,6 +167,8 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
         return "人名" in _proper_nouns(text) or re.search(r"(?:氏|教授|博士|社長|会長|理事長|首相|大臣)", text) is not None
     if part == "place":
         return "地名" in _proper_nouns(text)
+    if part == "company":
+        return _COMPANY_MARK.search(text) is not None
     if part == "organisation":
         return _ORG_SUFFIX.search(text) is not None or "一般" in _proper_nouns(text)
     return True  # why / how: any sentence may explain; shape, not presence, answers those

@@ -22,7 +22,7 @@ from index.retrieve import Mode, Passage, Retriever
 from . import extractive as ex
 from . import rerank as rr
 from .answer_types import asked_type
-from .question import QuestionInfo, analyse
+from .question import QuestionInfo, analyse, year_mentioned
 from .records import Answer, Citation, ListItem
 from .limits import check_question
 
@@ -143,7 +143,7 @@ def _refusal_reason(info: QuestionInfo, passages: list[Passage], best: float, th
     if best < threshold:
         return f"best evidence scored {best:.2f}, below the {threshold} needed to answer"
     seen = "".join(re.sub(r"\s+", "", p.chunk.text) for p in passages)
-    if info.years and not any(year in seen for year in info.years):
+    if info.years and not year_mentioned(info.years, seen):
         return f"the question names {', '.join(info.years[:2])}, which no retrieved passage mentions"
     if info.attribute and info.attribute not in seen:
         return f"the question asks for 「{info.attribute}」, which no retrieved passage mentions"

@@ -168,6 +168,8 @@ def leading_figure(text: str, unit: str | None) -> str | None:
     """
     if not unit:
         return None
+    if text.startswith("|"):
+        text = text.rstrip().rsplit("\n", 1)[-1]  # a table quote runs from its header to the row it cites
     m = re.search(r"約?\d[\d,.]*\s*(?:万|億|千)?\s*" + unit, text)
     return m.group().strip() if m else None
 
@@ -211,9 +213,12 @@ def _following(cands: list[Candidate], c: Candidate, reach: int) -> list[Candida
 
 
 def _other_year(c: Candidate, info: QuestionInfo) -> bool:
-    """The sentence names a year, and none of the years the question asks about."""
-    named = year_spellings(c.text)
-    return bool(named) and not set(named) & set(info.years)
+    """The sentence names a year, and none of the years the question asks about. A fiscal year
+    with its era left out (a table's 「14年度」) is read in each era it could belong to."""
+    named = set(year_spellings(c.text))
+    for m in re.finditer(r"(?<![\d元])(\d{1,2})\s*年度", c.text):
+        named |= {f"{era}{int(m.group(1))}年" for era in ("平成", "令和")}
+    return bool(named) and not named & set(info.years)
 
 
 def _pins(c: Candidate, info: QuestionInfo) -> bool:
@@ -247,14 +252,15 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
             if n == 0:
                 if not found:
                     return [], f"no retrieved sentence gives a figure in the unit asked for ({unit})"
+                pool = anywhere
                 if info.years:
                     # A figure whose sentence names another year answers for that year, not the asked one.
-                    dated = [c for c in anywhere if not _other_year(c, info)]
-                    if not dated:
+                    pool = [c for c in pool if not _other_year(c, info)]
+                    if not pool:
                         return [], f"the figures found are for other years than {info.years[0]}"
-                    found = near[:1] if near and not _other_year(near[0], info) else dated[:1]
                 if "円" in unit:  # a sum: its attribute (fee, prize, budget) must be the one stated
-                    found = [c for c in anywhere if _pins(c, info)][:1]
+                    pool = [c for c in pool if _pins(c, info)]
+                found = pool[:1]
                 if not found:
                     return [], f"no figure in the asked unit stands beside 「{info.attribute}」, which the question asks for"
             if not found:

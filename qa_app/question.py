@@ -14,7 +14,8 @@ from .records import Language
 _LIST_EN = re.compile(r"\b(which|what)\s+(clusters?|projects?|regions?|organi[sz]ations?|examples?|initiatives?)\b"
                       r"|\b(examples?|list|name (the|some))\b", re.I)
 # "where"/どこ ask for a place (qa_app/answer_types.py), not for a list.
-_LIST_JA = re.compile(r"どの(クラスター|プロジェクト|地域|事業|組織)|例[はを]|事例は|どんなクラスター|挙げ"
+# 「例は」「例を挙げて」ask for examples; 「事例を集めて」 does not.
+_LIST_JA = re.compile(r"どの(クラスター|プロジェクト|地域|事業|組織)|例は|例を(?:挙げ|教え|示)|どんなクラスター|挙げ"
                       r"|(クラスター|プロジェクト|地域|ところ)は[?？]?$")
 _NUMBER_EN = re.compile(r"\bhow (many|much)\b|\bwhat (was|is) the (number|budget|amount|total|share|rate)\b"
                         r"|\bbudget\b|\bhow large\b", re.I)
@@ -54,6 +55,19 @@ def analyse(question: str) -> QuestionInfo:
     unit = next((pattern for hint, pattern in UNIT_HINTS.items() if hint in text.lower()), None)
     m = _ASKED.search(text) if language == "ja" else None
     return QuestionInfo(text, language, kind, year_spellings(text), unit, m.group(1) if m else None)
+
+
+def year_mentioned(years: tuple[str, ...], text: str) -> bool:
+    """Whether text names one of ``years`` (from ``year_spellings``), also as a fiscal year with its
+    era left out, as tables and budget lines write it (平成15年 → 「15年度」, not 「2015年度」)."""
+    squashed = re.sub(r"\s+", "", text)
+    for year in years:
+        if year in squashed:
+            return True
+        m = re.fullmatch(r"(?:平成|昭和|令和)(\d{1,2})年", year)
+        if m and re.search(rf"(?<![\d元]){m.group(1)}年度", squashed):
+            return True
+    return False
 
 
 def year_spellings(text: str) -> tuple[str, ...]:

@@ -24,7 +24,12 @@ from qa_app.question import analyse
     ("Who set up the association, and when?", ("person", "date"), ()),
     ("研究会はいつ発足した？", ("date",), ()),
     ("Where was the forum held?", ("place",), ()),
-    ("どの企業が装置を開発した？", ("organisation",), ()),
+    ("どの企業が装置を開発した？", ("company",), ()),
+    ("Which universities joined the consortium?", ("organisation",), ()),
+    ("Visitors from which countries came to the fair?", ("place",), ()),
+    # A sum and a count asked side by side are two parts, not one figure asked twice.
+    ("相談は1回いくらで、何行が利用している？", ("number",), ("円", "行")),
+    ("予算は何億円？", ("number",), ("億円?",)),
     ("なぜ販路開拓が難しいのか？", ("why",), ()),
     ("How does the network train young engineers?", ("how",), ()),
     ("Why does the council need more investment?", ("why",), ()),
@@ -42,12 +47,18 @@ def test_detector_finds_the_asked_type_in_text():
     assert holds("山田太郎氏が講演した。", "person")
     assert holds("会場は横浜市である。", "place")
     assert holds("株式会社サンプル技研が担当した。", "organisation")
+    # A company is named by its legal form or trade word; a university or a centre is no company.
+    assert holds("見本精機株式会社ほか", "company") and holds("試作は見本工業、架空製作所が担った。", "company")
+    assert not holds("市立大学や県の研究センターと共同で開発した。", "company")
 
 
 def test_where_and_when_questions_are_not_lists():
     assert analyse("When and where was the fair held?").kind != "list"
     assert analyse("研究会が見学に訪れた大学はどこ？").kind != "list"
     assert analyse("Which clusters run training schools?").kind == "list"
+    # 「例は」 asks for examples; a how question that mentions 事例 does not.
+    assert analyse("見本市で商談が成立した例は？").kind == "list"
+    assert analyse("報告書はどうやって事例を集めたの？").kind != "list"
 
 
 def _chunk(text: str, cid: str = "x-0") -> Chunk:
@@ -123,3 +134,18 @@ def test_a_figure_stated_for_another_year_does_not_answer():
     q = "2020年の見本市には何社が出展した？"
     chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
     assert not chosen and "2020" in reason
+
+
+def test_a_fiscal_year_without_its_era_counts_as_the_asked_year():
+    # Tables write 「15年度」 for 平成15年度; the row of another year does not answer.
+    text = "| 年度 | 予算 |\n| --- | --- |\n| 14年度 | 30億円 |\n| 15年度 | 42億円 |"
+    q = "平成15年度の予算はいくら？"
+    chunk = _chunk(text)
+    rows = [ex.Candidate(chunk, i, 0, e, 0, np.eye(8, dtype=np.float32)[i], score=score)
+            for i, ((_, e), score) in enumerate(zip(chunk.sentences, [0.1, 0.2, 0.9, 0.5]))]
+    chosen, reason = ex.shape(rows, asked_type(q), analyse(q))
+    assert reason is None and chosen[0].text.endswith("42億円 |")
+    assert ex.leading_figure(chosen[0].text, r"億円?") == "42億円"
+    from qa_app.question import year_mentioned, year_spellings
+    assert year_mentioned(year_spellings("FY2003"), "15年度当初予算")
+    assert not year_mentioned(year_spellings("FY2003"), "2015年度の計画")
