@@ -64,6 +64,11 @@ _WHY = re.compile(r"\bwhy\b|\bwhat (?:made|makes)\b|\breasons?\b|なぜ|何故|�
 _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|have)\b|\bin what way"
                   r"|どうやって|どのように|どのような(?:方法|工夫|仕組み)|どう(?:して|やって|する|いう|連携)|方法|工夫|仕組み", re.I)
 
+# What came of something (「どんな成果が出た」, "what did it achieve"): answered, like how/why, by the
+# sentence that introduces it and the ones after it.
+_RESULT = re.compile(r"\bwhat (?:\w+ )?(?:results?|outcomes?|effects?|achievements?)\b|\bachieve[ds]?\b|\bproduced?\b"
+                     r"|\bcome of\b|(?:どんな|どのような|どういう)(?:成果|効果|結果)|成果は|効果は|どうなった|どこまで進", re.I)
+
 _HOW_MANY_EN = re.compile(r"how many\s+(?:\w+\s+){0,2}?(\w+(?: institutions?)?)", re.I)
 _HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA), key=len, reverse=True)) + ")")
 
@@ -84,7 +89,7 @@ class AskedType:
 
     @property
     def explains(self) -> bool:
-        return bool({"why", "how"} & set(self.parts))
+        return bool({"why", "how", "result"} & set(self.parts))
 
     @property
     def entity(self) -> str | None:
@@ -112,7 +117,7 @@ def asked_type(question: str) -> AskedType:
     for at, unit in units.items():
         parts.append((at, f"unit:{unit}"))
     for kind, pattern in (("person", _WHO), ("company", _COMPANY), ("organisation", _ORG), ("place", _WHERE), ("date", _WHEN),
-                          ("why", _WHY), ("how", _HOW)):
+                          ("why", _WHY), ("how", _HOW), ("result", _RESULT)):
         m = pattern.search(text)
         if m:
             parts.append((m.start(), kind))
@@ -172,6 +177,17 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
     if part == "organisation":
         return _ORG_SUFFIX.search(text) is not None or "一般" in _proper_nouns(text)
     return True  # why / how: any sentence may explain; shape, not presence, answers those
+
+
+# How Japanese states a reason (…ため, …ので, …ことで, …によって, 理由は, 要因) or a method
+# (…を通じて, …を活用して, …ことにより): a why/how answer's sentences carry one of these.
+_EXPLAINS = re.compile(r"ため[、,にの]?|ので|から[、,]|ことで|ことに(?:より|よって)|によ(?:り|って)|を通じ|を活用|"
+                       r"理由|要因|背景|ポイント|必要|おかげ|結果")
+
+
+def explains(text: str) -> bool:
+    """Whether a sentence states a reason or a method (a Japanese connective or noun that does)."""
+    return _EXPLAINS.search(normalise(text)) is not None
 
 
 # A question word of either language: a clause holding one asks something.

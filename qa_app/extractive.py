@@ -19,7 +19,7 @@ from index.retrieve import Passage
 from index.tokenise import terms
 from ingest.records import Chunk
 
-from .answer_types import UNITS_JA, AskedType, asked_type, holds, later_clauses
+from .answer_types import UNITS_JA, AskedType, asked_type, explains, holds, later_clauses
 from .question import QuestionInfo, year_spellings
 
 # Weights of the sentence score; set on the development gold set (README, "Answers").
@@ -176,6 +176,9 @@ def leading_figure(text: str, unit: str | None) -> str | None:
 
 # -- answers shaped by what the question asks (qa_app/answer_types.py) --------------
 
+W_EXPLAINS = 0.1          # why/how: a sentence stating a reason or a method
+W_FRAGMENT = 0.1          # a heading or caption: short, no sentence end
+FRAGMENT_CHARS = 40
 W_TYPE = 0.15              # a sentence holding the asked type (a figure in the unit, a date, a person …)
 EXPLAIN_FOLLOWING = 3      # how/why: sentences after the topic sentence, same passage
 MAX_ANSWER_CHARS = 400     # the quoted text of one answer, at most (issue 9: short answers)
@@ -192,12 +195,23 @@ def _holds(c: Candidate, part: str, unit: str | None = None) -> bool:
 
 
 def type_bonus(cands: list[Candidate], asked: AskedType) -> None:
-    """Sentences that hold the asked answer type rank higher (the first asked unit, or the entity)."""
+    """Sentences that hold the asked answer type rank higher (the first asked unit, or the entity);
+    for why/how, sentences that state a reason or method. Headings and captions (short text
+    with no sentence end) rank lower: they name a topic, they do not answer."""
     for c in cands:
         if asked.units and _holds(c, "number", asked.units[0]):
             c.score += W_TYPE
         elif asked.entity and _holds(c, asked.entity):
             c.score += W_TYPE
+        elif {"why", "how"} & set(asked.parts) and explains(c.text):
+            c.score += W_EXPLAINS
+        if not asked.units and _fragment(c):  # a figure question's answer often stands in a caption
+            c.score -= W_FRAGMENT
+
+
+def _fragment(c: Candidate) -> bool:
+    text = c.text.strip()
+    return not text.startswith("|") and len(text) < FRAGMENT_CHARS and not re.search(r"[。．.!！?？)）」]$", text)
 
 
 def _following(cands: list[Candidate], c: Candidate, reach: int) -> list[Candidate]:

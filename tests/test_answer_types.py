@@ -149,3 +149,23 @@ def test_a_fiscal_year_without_its_era_counts_as_the_asked_year():
     from qa_app.question import year_mentioned, year_spellings
     assert year_mentioned(year_spellings("FY2003"), "15年度当初予算")
     assert not year_mentioned(year_spellings("FY2003"), "2015年度の計画")
+
+
+def test_a_result_question_quotes_the_topic_sentence_and_what_followed():
+    text = ("北部会では試作品の展示会を開いている。展示会は年に一度、駅前の会館で開く。"
+            "その結果、地元の部品会社が大手から受注した。会場の費用は会員が分担する。")
+    q = "北部会の展示会からはどんな成果が出た？"
+    assert "result" in asked_type(q).parts and asked_type(q).explains
+    assert asked_type("What did the fair achieve?").explains
+    chosen, reason = ex.shape(_cands(text, [0.9, 0.3, 0.2, 0.1]), asked_type(q), analyse(q))
+    assert reason is None and 2 in [c.index for c in chosen]
+
+
+def test_why_prefers_the_sentence_that_states_a_reason_and_headings_rank_lower():
+    text = "見本会の交流事業\n見本会は県外の会社と交流している。県内には部品の買い手が少ないため、県外に販路を求めた。"
+    q = "見本会はなぜ県外の会社と交流しているのか？"
+    cands = _cands(text, [0.50, 0.50, 0.45])
+    ex.type_bonus(cands, asked_type(q))
+    best = max(cands, key=lambda c: c.score)
+    assert best.index == 2                      # the reason (…ため) over the topic sentence
+    assert cands[0].score < 0.5                 # the heading (no sentence end) is marked down
