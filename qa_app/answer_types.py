@@ -58,7 +58,7 @@ _COMPANY = re.compile(r"\bwhich (?:compan(?:y|ies)|firms?|manufacturers?|makers?
 _ORG = re.compile(r"\bwhich (?:organi[sz]ations?|institutions?|agenc(?:y|ies)|universit(?:y|ies)|bod(?:y|ies)|banks?)\b"
                   r"|どの(?:機関|団体|大学|組織)|(?:機関|団体|組織)は[?？]?$", re.I)
 _WHERE = re.compile(r"\bwhere\b|\bwhich (?:\w+ )?(?:countr(?:y|ies)|regions?|cit(?:y|ies)|prefectures?|places?)\b"
-                    r"|どこ|どの(?:地域|国|場所|都市)|場所は", re.I)
+                    r"|どこ(?!まで)|どの(?:地域|国|場所|都市)|場所は", re.I)   # 「どこまで」 asks how far, not where
 _WHEN = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|いつ|何年(?!間)|何月|時期", re.I)
 _WHY = re.compile(r"\bwhy\b|\bwhat (?:made|makes)\b|\breasons?\b|なぜ|何故|どうして|理由|要因|背景", re.I)
 _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|have)\b|\bin what way"

@@ -134,6 +134,7 @@ def _overlap(a: Candidate, b: Candidate) -> bool:
 def pick_items(cands: list[Candidate]) -> list[tuple[str, Candidate]]:
     """One (name, best sentence) per subject, best first, each within KEEP_RATIO of the best."""
     best: dict[str, tuple[str, Candidate]] = {}
+    intro: dict[str, Candidate] = {}
     for c in cands:
         name = c.chunk.subject.strip()
         if not name:
@@ -141,7 +142,13 @@ def pick_items(cands: list[Candidate]) -> list[tuple[str, Candidate]]:
         key = re.sub(r"\s+", "", name)
         if key not in best or _item_score(c) > _item_score(best[key][1]):
             best[key] = (name, c)
+        if _introduces(c) and (key not in intro or c.keywords > intro[key].keywords):
+            intro[key] = c
     ranked = sorted(best.values(), key=lambda nc: _item_score(nc[1]), reverse=True)
+    # The entry is quoted by the sentence that introduces its subject (「Xでは、…を行っている」) when
+    # that sentence states the asked practice as fully as the entry's best sentence does.
+    ranked = [(name, intro[k] if (k := re.sub(r"\s+", "", name)) in intro and intro[k].keywords >= c.keywords > 0 else c)
+              for name, c in ranked]
     if not ranked:
         return []
     # Entries must be about as relevant as the best one: a list that pads itself out misleads.
@@ -156,8 +163,12 @@ def pick_items(cands: list[Candidate]) -> list[tuple[str, Candidate]]:
 def _item_score(c: Candidate) -> float:
     """A list entry is best shown by the sentence that states the asked practice; of those, the one
     that introduces its subject (「Xでは、…」) — the bonus scales with the question terms it holds."""
-    introduces = re.sub(r"\s+", "", c.text).startswith(re.sub(r"\s+", "", c.chunk.subject))
-    return c.score + (INTRODUCES_BONUS * c.keywords if introduces else 0.0)
+    return c.score + (INTRODUCES_BONUS * c.keywords if _introduces(c) else 0.0)
+
+
+def _introduces(c: Candidate) -> bool:
+    subject = re.sub(r"\s+", "", c.chunk.subject)
+    return bool(subject) and re.sub(r"\s+", "", c.text).startswith(subject)
 
 
 def leading_figure(text: str, unit: str | None) -> str | None:
@@ -183,6 +194,7 @@ W_TYPE = 0.15              # a sentence holding the asked type (a figure in the 
 EXPLAIN_FOLLOWING = 3      # how/why: sentences after the topic sentence, same passage
 MAX_ANSWER_CHARS = 400     # the quoted text of one answer, at most (issue 9: short answers)
 PART_REACH = 3             # a second asked figure is looked for this many sentences on first
+CLAUSE_REACH = 6           # a later clause's answer is looked for this far on in the first quote's paragraph
 PART_KEEP_RATIO = 0.6      # elsewhere, a sentence for a further part must score this share of the best
 
 
@@ -312,7 +324,7 @@ def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: Question
     for clause in later_clauses(info.text):
         if any(_answers_clause(c, clause) for c in out):
             continue
-        nxt = next((d for d in _following(cands, out[0], PART_REACH) if d not in out and _answers_clause(d, clause)), None)
+        nxt = next((d for d in _following(cands, out[0], CLAUSE_REACH) if d not in out and _answers_clause(d, clause)), None)
         if nxt is not None:
             out.append(nxt)
     return out

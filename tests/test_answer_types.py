@@ -169,3 +169,24 @@ def test_why_prefers_the_sentence_that_states_a_reason_and_headings_rank_lower()
     best = max(cands, key=lambda c: c.score)
     assert best.index == 2                      # the reason (…ため) over the topic sentence
     assert cands[0].score < 0.5                 # the heading (no sentence end) is marked down
+
+
+def test_a_later_result_clause_is_answered_further_on_in_the_paragraph():
+    text = ("南部会には相談員を置いている。相談員は3名で、県内を回る。相談員は元技術者である。"
+            "初年度は工場を訪ねた。次の年は展示会に出た。こうした活動の成果として、新たに20件の取引が生まれた。")
+    q = "南部会の相談員は何人で、どんな成果を上げた？"
+    chosen, reason = ex.shape(_cands(text, [0.3, 0.9, 0.2, 0.2, 0.2, 0.1]), asked_type(q), analyse(q))
+    assert reason is None and [c.index for c in chosen] == [1, 5]
+    assert "place" not in asked_type("連携は実際どこまで進んだ？").parts
+
+
+def test_a_list_entry_is_quoted_by_the_sentence_that_introduces_its_subject():
+    a = _chunk("東部会では、元営業部長を相談役に迎えて販路を広げている。相談役は毎月企業を訪ねて助言している。", "a-0")
+    a.subject = "東部会"
+    vec = np.ones(8, dtype=np.float32)
+    cands = [ex.Candidate(a, 0, *a.sentences[0], 0, vec, score=0.60, keywords=0.5),
+             ex.Candidate(a, 1, *a.sentences[1], 0, vec, score=0.75, keywords=0.5)]
+    [(name, quote)] = ex.pick_items(cands)
+    assert name == "東部会" and quote.index == 0
+    cands[1].keywords = 0.8     # the later sentence states more of the asked practice: it is quoted
+    assert ex.pick_items(cands)[0][1].index == 1
