@@ -116,10 +116,20 @@ def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, 
 
 
 def pick(cands: list[Candidate], limit: int = MAX_SENTENCES) -> list[Candidate]:
-    """The best sentences, skipping near-duplicates, each within KEEP_RATIO of the best."""
+    """The best sentences, skipping near-duplicates, each within KEEP_RATIO of the best. After the
+    first, the sentences that follow it in its passage count CONTINUES_BONUS more: an answer goes on
+    in its own paragraph more often than it resumes in another document."""
+    ranked = sorted(cands, key=lambda c: c.score, reverse=True)
+    if not ranked:
+        return []
+    top = ranked[0]
+    after = {id(d) for d in _following(cands, top, CONTINUES_REACH)}
+    ranked = [top, *sorted(ranked[1:], key=lambda c: c.score + (CONTINUES_BONUS if id(c) in after else 0.0),
+                           reverse=True)]
     chosen: list[Candidate] = []
-    for c in sorted(cands, key=lambda c: c.score, reverse=True):
-        if len(chosen) >= limit or (chosen and c.score < KEEP_RATIO * chosen[0].score):
+    for c in ranked:
+        bonus = CONTINUES_BONUS if id(c) in after else 0.0
+        if len(chosen) >= limit or (chosen and c.score + bonus < KEEP_RATIO * chosen[0].score):
             break
         if any(float(c.vector @ d.vector) > NEAR_DUPLICATE or _overlap(c, d) for d in chosen):
             continue
@@ -187,6 +197,8 @@ def leading_figure(text: str, unit: str | None) -> str | None:
 
 # -- answers shaped by what the question asks (qa_app/answer_types.py) --------------
 
+CONTINUES_BONUS = 0.1     # see pick
+CONTINUES_REACH = 2
 W_EXPLAINS = 0.1          # why/how: a sentence stating a reason or a method
 W_FRAGMENT = 0.1          # a heading or caption: short, no sentence end
 FRAGMENT_CHARS = 40

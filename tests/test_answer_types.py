@@ -190,3 +190,15 @@ def test_a_list_entry_is_quoted_by_the_sentence_that_introduces_its_subject():
     assert name == "東部会" and quote.index == 0
     cands[1].keywords = 0.8     # the later sentence states more of the asked practice: it is quoted
     assert ex.pick_items(cands)[0][1].index == 1
+
+
+def test_a_fact_answer_goes_on_in_its_own_paragraph_before_another_document():
+    # Two-part facts (「前期と後期はそれぞれ…」) are stated in consecutive sentences.
+    a = _chunk("見本計画は前期を準備期とした。後期は拡大期と位置づけた。会場は市内にある。", "a-0")
+    b = _chunk("別の計画では前期に調査を行った。", "b-0")
+    vec = np.eye(8, dtype=np.float32)
+    cands = [ex.Candidate(a, i, *a.sentences[i], 0, vec[i], score=sc) for i, sc in enumerate([0.80, 0.62, 0.3])]
+    cands.append(ex.Candidate(b, 0, *b.sentences[0], 1, vec[5], score=0.70))
+    assert [(c.chunk.chunk_id, c.index) for c in ex.pick(cands)] == [("a-0", 0), ("a-0", 1)]
+    cands[1].score = 0.40   # a weak next sentence does not displace a strong one elsewhere
+    assert [(c.chunk.chunk_id, c.index) for c in ex.pick(cands)] == [("a-0", 0), ("b-0", 0)]
