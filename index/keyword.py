@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from array import array
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import bm25s
 import numpy as np
@@ -45,10 +47,19 @@ class KeywordIndex:
         self._bm25 = bm25
 
     @classmethod
-    def build(cls, ids: list[str], corpus_terms: list[list[str]]) -> "KeywordIndex":
+    def build(cls, rows: Iterable[tuple[str, list[str]]]) -> "KeywordIndex":
+        """From (chunk id, terms) pairs, read one at a time.
+
+        Each chunk's terms become a compact array of term ids as they arrive, so
+        building never holds every chunk's term strings at once (at 24 white
+        papers that list of lists alone was ~300 MB of Python strings)."""
         bm25 = bm25s.BM25()
         vocab: dict[str, int] = {"": 0}  # bm25s wants an empty token to pad with
-        token_ids = [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in corpus_terms]
+        ids: list[str] = []
+        token_ids: list[array] = []
+        for chunk_id, chunk_terms in rows:
+            ids.append(chunk_id)
+            token_ids.append(array("I", (vocab.setdefault(t, len(vocab)) for t in chunk_terms)))
         if ids:  # bm25s cannot index an empty corpus; an empty index simply finds nothing
             bm25.index(bm25s.tokenization.Tokenized(ids=token_ids, vocab=vocab), show_progress=False,
                        create_empty_token=False)
@@ -56,18 +67,21 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, store: ChunkStore) -> "KeywordIndex":
-        """The index for the store as it is now: from the cache if current, else built and cached."""
+        """The index for the store as it is now: from the cache if current, else built and cached.
+
+        The cached matrix is memory-mapped: pages of it are read as queries touch
+        them, and the OS may drop them again, so a reader's resident memory does
+        not grow with the whole matrix."""
         root = store.index_dir / CACHE_DIR
         target = root / store.generation()
         if (target / "ids.json").exists():
             try:
                 ids = json.loads((target / "ids.json").read_text())
-                return cls(ids, bm25s.BM25.load(str(target)))
+                return cls(ids, bm25s.BM25.load(str(target), mmap=True))
             except (OSError, ValueError):
                 pass  # another process replaced this cache as we read it: build our own
-        ids, corpus_terms = store.terms()
-        index = cls.build(ids, corpus_terms)
-        if ids:
+        index = cls.build(store.terms())
+        if index.ids:
             try:
                 index._save(root, target)
             except OSError:

@@ -47,6 +47,12 @@ MAX_SECTION_DEPTH = 4   # section filter matches any of the first four heading l
 _BATCH = 2000           # Chroma's add limit is ~41k; keep requests modest
 SENTENCE_WEIGHT = 0.7   # chunk score = 0.7 best sentence + 0.3 whole chunk (dev set: 0.5-0.7 best, 1.0 worse)
 RESCORE_DEPTH = 2       # chunk candidates re-scored by their sentences: this many × the k asked for
+# Chroma keeps each new vector in its SQLite write-ahead log (~4 KB with its metadata) until it
+# next persists the HNSW index, then purges the log; by default that is every 1,000 vectors, so
+# an index of a few hundred chunks kept every vector twice (17 KB a chunk at 1x). Persisting every
+# 100 bounds the log to 100 vectors; each persist rewrites the HNSW files (~2.2 KB a vector),
+# which at 10^4 chunks costs well under a second per document.
+SYNC_THRESHOLD = 100
 
 
 def server_url(url: str | None = None) -> str | None:
@@ -206,6 +212,7 @@ class VectorIndex:
         # The ingest writes the id; a reader of an index made before ids uses the old name.
         owner = index_id(index_dir, create=not readonly) if self.url else None
         self.name = _collection_name(embedder, owner)
+        self._readonly_open = readonly
         try:
             self.sentences = SentenceVectors(Path(index_dir) / SENTENCE_FILE, self.name, readonly)
             self._open()
@@ -223,7 +230,11 @@ class VectorIndex:
             pass
 
     def _open(self) -> None:
-        self.collection = self.client.get_or_create_collection(self.name, metadata={"hnsw:space": "cosine"})
+        self.collection = self.client.get_or_create_collection(
+            self.name, metadata={"hnsw:space": "cosine", "hnsw:sync_threshold": SYNC_THRESHOLD})
+        if not self._readonly_open:
+            _upgrade_sync_threshold(self.collection)
+
 
     def repair_if_damaged(self) -> bool:
         """Drop a collection whose vector segment is unreadable; reconciliation refills it."""
@@ -328,11 +339,21 @@ class VectorIndex:
         return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
 
 
+def _upgrade_sync_threshold(collection) -> None:
+    """A collection made before SYNC_THRESHOLD (Chroma's default 1,000) gets it; the next write purges its log."""
+    try:
+        current = (collection.configuration_json or {}).get("hnsw", {}).get("sync_threshold")
+        if current is not None and current != SYNC_THRESHOLD:
+            collection.modify(configuration={"hnsw": {"sync_threshold": SYNC_THRESHOLD}})
+    except Exception:  # noqa: BLE001 - an older server without configuration updates: the index still works
+        pass
+
+
 def _metadata(chunk: Chunk) -> dict[str, str]:
     """What the filters need, nothing more: the text lives in the chunk store."""
     metadata = {"doc_id": chunk.doc_id}
-    for depth in range(MAX_SECTION_DEPTH):
-        metadata[f"section{depth}"] = chunk.section[depth] if depth < len(chunk.section) else ""
+    for depth, heading in enumerate(chunk.section[:MAX_SECTION_DEPTH]):
+        metadata[f"section{depth}"] = heading   # levels a chunk lacks are left out: no filter asks for ""
     return metadata
 
 

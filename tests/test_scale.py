@@ -6,12 +6,20 @@ Real parts: the USE embedder, embedded Chroma, the bundled corpus ingested once
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
+import pytest
 
 from index.embeddings import get_embedder
+from index.errors import IndexUnavailable
+from index.keyword import KeywordIndex
+from index.pipeline import ingest
 from index.retrieve import Retriever
-from index.store import ChunkStore
-from index.vectors import SENTENCE_FILE, VectorIndex, _pack, _unit, _unpack
+from index.store import SCHEMA_VERSION, STORE_FILE, ChunkStore, _pack_terms, _unpack_terms
+from index.vectors import CHROMA_DIR, SENTENCE_FILE, SYNC_THRESHOLD, VectorIndex, _pack, _unit, _unpack
+
+from .conftest import corpus_pdf
 
 
 def _vectors(index_dir) -> VectorIndex:
@@ -23,7 +31,9 @@ def test_chroma_holds_vectors_and_filter_fields_but_no_text(corpus_index):
     got = v.collection.get(limit=5, include=["documents", "metadatas"])
     assert got["ids"]
     assert all(d is None for d in got["documents"]), "the chunk store keeps the text; Chroma must not"
-    assert all(set(m) == {"doc_id", "section0", "section1", "section2", "section3"} for m in got["metadatas"])
+    # Only the filter fields, and only the section levels a chunk has (no empty strings kept per chunk).
+    assert all("doc_id" in m and set(m) <= {"doc_id", "section0", "section1", "section2", "section3"}
+               and all(m.values()) for m in got["metadatas"])
     names = {c if isinstance(c, str) else c.name for c in v.client.list_collections()}
     assert names == {v.name}, "sentence vectors are not an HNSW collection any more"
 
@@ -71,3 +81,67 @@ def test_old_sentence_collection_is_reclaimed(tmp_path):
     v.repair_if_damaged()
     names = {c if isinstance(c, str) else c.name for c in v.client.list_collections()}
     assert f"{v.name}-sentences" not in names
+
+
+def test_chroma_purges_its_log_once_vectors_are_in_hnsw(corpus_index):
+    """Chroma's write-ahead log keeps a copy of each vector until HNSW is persisted; it must not keep them all."""
+    with ChunkStore(corpus_index) as store:
+        chunks = store.count_chunks()
+    assert chunks > SYNC_THRESHOLD, "the corpus is too small to show the purge"
+    v = _vectors(corpus_index)
+    assert v.collection.configuration_json["hnsw"]["sync_threshold"] == SYNC_THRESHOLD
+    v.close()
+    db = sqlite3.connect(f"{(corpus_index / CHROMA_DIR / 'chroma.sqlite3').as_uri()}?mode=ro", uri=True)
+    logged = db.execute("SELECT COUNT(*) FROM embeddings_queue").fetchone()[0]
+    db.close()
+    assert logged <= SYNC_THRESHOLD, f"{logged} of {chunks} vectors still in Chroma's log"
+
+
+def test_a_collection_made_with_chromas_default_threshold_is_upgraded_by_the_next_writer(tmp_path):
+    v = VectorIndex(tmp_path, get_embedder())
+    v.client.delete_collection(v.name)
+    v.client.create_collection(v.name, metadata={"hnsw:space": "cosine"})   # as indexes made before
+    v.close()
+    v = VectorIndex(tmp_path, get_embedder())
+    assert v.collection.configuration_json["hnsw"]["sync_threshold"] == SYNC_THRESHOLD
+    v.close()
+
+
+def test_terms_round_trip_compressed():
+    terms = ["産業", "クラスター", "it", "産業", "13", "セールス"]
+    assert _unpack_terms(_pack_terms(terms)) == terms
+    assert _unpack_terms(_pack_terms([])) == []
+    assert len(_pack_terms(terms * 50)) < len("".join(terms * 50).encode()) / 5
+
+
+def test_keyword_index_is_memory_mapped_and_matches_a_fresh_build(corpus_index):
+    with ChunkStore(corpus_index, readonly=True) as store:
+        loaded = KeywordIndex.load(store)   # the cache the ingest wrote
+        fresh = KeywordIndex.build(store.terms())
+    assert isinstance(loaded._bm25.scores["data"], np.memmap), "the BM25 matrix is read from disk as needed"
+    assert loaded.ids == fresh.ids
+    for query in ("産業クラスター", "知的クラスター創成事業", "販路開拓"):
+        assert [(h.chunk_id, round(h.score, 4)) for h in loaded.search(query, 10)] == \
+               [(h.chunk_id, round(h.score, 4)) for h in fresh.search(query, 10)]
+
+
+def test_a_store_of_the_previous_schema_is_refused_by_readers_and_rebuilt_by_the_next_ingest(tmp_path):
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    db = sqlite3.connect(index_dir / STORE_FILE)   # what schema 5 wrote: text columns, JSON terms
+    db.executescript("CREATE TABLE documents (doc_id TEXT PRIMARY KEY, path TEXT, sha256 TEXT, title TEXT, "
+                     "pages INTEGER, warnings TEXT, text TEXT, ingested_at REAL);"
+                     "INSERT INTO documents VALUES ('old', 'old.pdf', 'x', 'old', 1, '[]', 'text', 0);"
+                     f"PRAGMA user_version = {SCHEMA_VERSION - 1};")
+    db.close()
+    with pytest.raises(IndexUnavailable, match="another version"):
+        ChunkStore(index_dir, readonly=True)
+    report = ingest([corpus_pdf("002")], index_dir)
+    assert not report.failed and report.count("added") == 1
+    with Retriever(index_dir) as r:
+        assert [d.doc_id for d in r.store.documents()] == ["002_knowledge_cluster_initiative"]
+        hits = r.search("知的クラスター", 5)
+        assert hits and all(p.chunk.line_boxes for p in hits)
+        text = r.store.document_text("002_knowledge_cluster_initiative")
+        chunk = hits[0].chunk
+        assert chunk.text[:20] in text[chunk.char_start:chunk.char_end]
