@@ -45,14 +45,25 @@ def test_scale_benchmark_smoke_run_on_one_edition_slice(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(corpus_pdf("002"), corpus)
-    figures = bench_scale.main(["--sizes", "1", "--modes", "embedded", "--no-peer", "--corpus", str(corpus),
+    # Server mode reads each size's embedded store through `chroma run` (no server ingest here).
+    figures = bench_scale.main(["--sizes", "1", "--modes", "embedded,server", "--server-ingest-sizes", "",
+                                "--no-peer", "--corpus", str(corpus),
                                 "--slice", "3000", "--max-questions", "3", "--splits", "dev",
                                 "--cache", str(tmp_path / "cache"), "--work", str(tmp_path / "work")])
-    alone, beside = figures["rows"]
-    assert (alone["size"], beside["size"]) == (0, 1)
+    rows = {(r["size"], r["mode"]): r for r in figures["rows"]}
+    assert set(rows) == {(0, "embedded"), (1, "embedded"), (0, "server"), (1, "server")}
+    alone, beside = rows[0, "embedded"], rows[1, "embedded"]
+    assert (alone["how"], beside["how"]) == ("fresh", "incremental")
     assert beside["docs"] == alone["docs"] + 1 and beside["editions"] == distractors.pick(1)
     assert beside["pages"] > alone["pages"] and beside["chunks"] > alone["chunks"]
-    for row in (alone, beside):
+    # The second size only ingested its new edition: its step is part of the summed ingest time.
+    assert 0 < beside["step_s"] < beside["ingest_s"] and beside["step_pages"] == beside["pages"] - alone["pages"]
+    for size in (0, 1):
+        served = rows[size, "server"]
+        assert served["how"] == "served" and served["chunks"] == rows[size, "embedded"]["chunks"]
+        # The same vectors through the server: the same retrieval (a keyword-only fallback fails the run).
+        assert served["quality"]["dev"]["default"]["hit@5"] == rows[size, "embedded"]["quality"]["dev"]["default"]["hit@5"]
+    for row in figures["rows"]:
         assert row["bytes_per_chunk"] > 0 and row["search_p95"] > 0 and row["ask_p95"] > 0
         assert isinstance(row["ingest_warnings"], list)
         assert 0.0 <= row["quality"]["dev"]["default"]["hit@5"] <= 1.0
