@@ -44,7 +44,7 @@ from .errors import IndexUnavailable, IngestRunning
 from .keyword import KeywordIndex, indexed_text
 from .store import ChunkStore
 from .tokenise import terms
-from .vectors import VectorIndex
+from .vectors import VectorIndex, compact_embedded
 
 LOCK_FILE = "ingest.lock"
 PARENT_POLL = 0.2   # seconds between a worker's checks that its parent is alive
@@ -235,7 +235,12 @@ def _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embed
         t0 = time.perf_counter()
         KeywordIndex.load(store)  # rebuilds the BM25 cache when the store changed
         bm25_seconds = time.perf_counter() - t0
-    return IngestReport(results, time.perf_counter() - started, {"bm25_build": bm25_seconds})
+    timings = {"bm25_build": bm25_seconds}
+    if vectors.url is None and any(r.status in ("added", "replaced") for r in results):
+        t0 = time.perf_counter()
+        compact_embedded(index_dir)   # embedded Chroma closed above: free its purged log's pages
+        timings["chroma_vacuum"] = time.perf_counter() - t0
+    return IngestReport(results, time.perf_counter() - started, timings)
 
 
 def reconcile(store: ChunkStore, vectors: VectorIndex) -> tuple[int, int]:

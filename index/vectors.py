@@ -339,6 +339,32 @@ class VectorIndex:
         return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
 
 
+def compact_embedded(index_dir: str | Path) -> int:
+    """Give the pages Chroma's purged log left free back to the disk; returns the pages freed.
+
+    Chroma deletes log rows once their vectors are in HNSW, but SQLite keeps the
+    freed pages in its file (the file stays at its high-water mark: at 1x that
+    was ~4 KB a chunk of nothing). ``VACUUM`` rewrites the file without them, as
+    Chroma's own ``chroma vacuum`` does; only when over a quarter of it is free,
+    so an index that only grew a little is not rewritten. It needs a moment with
+    no other reader in the file: if one is there, it is skipped (the next ingest
+    tries again)."""
+    path = Path(index_dir) / CHROMA_DIR / "chroma.sqlite3"
+    if not path.is_file():
+        return 0
+    db = sqlite3.connect(path, timeout=1.0)
+    try:
+        free = db.execute("PRAGMA freelist_count").fetchone()[0]
+        if free * 4 < db.execute("PRAGMA page_count").fetchone()[0]:
+            return 0
+        db.execute("VACUUM")
+        return free
+    except sqlite3.Error:
+        return 0
+    finally:
+        db.close()
+
+
 def _upgrade_sync_threshold(collection) -> None:
     """A collection made before SYNC_THRESHOLD (Chroma's default 1,000) gets it; the next write purges its log."""
     try:

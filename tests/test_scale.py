@@ -95,6 +95,11 @@ def test_chroma_purges_its_log_once_vectors_are_in_hnsw(corpus_index):
     logged = db.execute("SELECT COUNT(*) FROM embeddings_queue").fetchone()[0]
     db.close()
     assert logged <= SYNC_THRESHOLD, f"{logged} of {chunks} vectors still in Chroma's log"
+    # ... and the ingest gave the purged log's pages back (SQLite keeps freed pages in the file).
+    db = sqlite3.connect(f"{(corpus_index / CHROMA_DIR / 'chroma.sqlite3').as_uri()}?mode=ro", uri=True)
+    free, pages = (db.execute(f"PRAGMA {p}").fetchone()[0] for p in ("freelist_count", "page_count"))
+    db.close()
+    assert free * 4 < pages, f"{free} of {pages} pages of chroma.sqlite3 free after the ingest"
 
 
 def test_a_collection_made_with_chromas_default_threshold_is_upgraded_by_the_next_writer(tmp_path):
