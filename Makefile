@@ -46,7 +46,9 @@ bench: $(STAMP)
 	$(BIN)/python -m eval.bench_ingest_query --runs 2
 
 # The bundled corpus beside 1, 6 and 24 白書 editions (rendered once into ~/.cache/policyqa/distractors),
-# embedded and server mode; SIZES=0,1 for a short run. The full run takes well over an hour on 2 cores.
+# embedded and server mode; SIZES=0,1 for a short run. Each size grows the previous one's index, server
+# mode reads each size's store through `chroma run` (server ingest measured at 1× and +1), so the 24
+# editions are ingested once. Figures and run time: ARCHITECTURE.md, "Past one machine".
 SIZES ?= 0,1,6,24
 bench-scale: $(STAMP)
 	$(BIN)/python -m eval.bench_scale --sizes $(SIZES)
