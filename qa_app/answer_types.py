@@ -70,6 +70,7 @@ _RESULT = re.compile(r"\bwhat (?:\w+ )?(?:results?|outcomes?|effects?|achievemen
                      r"|\bcome of\b|(?:どんな|どのような|どういう)(?:成果|効果|結果)|成果は|効果は|どうなった|どこまで進", re.I)
 
 _HOW_MANY_EN = re.compile(r"how many\s+(?:\w+\s+){0,2}?(\w+(?: institutions?)?)", re.I)
+_NUMBER_OF_EN = re.compile(r"\bnumber of\s+(?:\w+\s+){0,1}?(\w+(?: institutions?)?)", re.I)
 _HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA), key=len, reverse=True)) + ")")
 
 
@@ -81,11 +82,16 @@ def _same_family(a: str, b: str) -> bool:
     return any(set(f) & set(a) and set(f) & set(b) for f in _FAMILIES)
 
 
+_PLURAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countries|regions|cities|places|companies|firms|universities"
+                     r"|organi[sz]ations|institutions|people|persons)\b", re.I)
+
+
 @dataclass(frozen=True)
 class AskedType:
     """What a question asks for: each asked part in order, e.g. ("unit:社", "unit:組") or ("person",)."""
     parts: tuple[str, ...]
     units: tuple[str, ...]      # a regex per asked unit (same order as the unit parts)
+    many: bool = False          # the entity is asked in the plural ("which countries"): an enumeration answers
 
     @property
     def explains(self) -> bool:
@@ -102,7 +108,7 @@ def asked_type(question: str) -> AskedType:
     units: dict[int, str] = {}
     for m in _HOW_MANY_JA.finditer(text):
         units[m.start()] = UNITS_JA[m.group(1)]
-    for m in _HOW_MANY_EN.finditer(text):
+    for m in list(_HOW_MANY_EN.finditer(text)) + list(_NUMBER_OF_EN.finditer(text)):
         noun = m.group(1).lower()
         unit = next((u for pattern, u in UNITS_EN.items() if re.fullmatch(pattern, noun)), None)
         units[m.start()] = unit or r"(?:社|件|人|名|校|行|組|回|機関|団体)"
@@ -124,7 +130,7 @@ def asked_type(question: str) -> AskedType:
     parts.sort()
     ordered_units = tuple(dict.fromkeys(u.split(":", 1)[1] for _, u in parts if u.startswith("unit:")))
     return AskedType(tuple(dict.fromkeys(p if not p.startswith("unit:") else "number" for _, p in parts)),
-                     ordered_units)
+                     ordered_units, _PLURAL.search(text) is not None)
 
 
 def has_figure(text: str, unit: str) -> bool:
@@ -159,6 +165,13 @@ def _proper_nouns(text: str) -> frozenset[str]:
         if pos[0] == "名詞" and pos[1] == "固有名詞":
             found.add(pos[2])
     return frozenset(found)
+
+
+def places(text: str) -> frozenset[str]:
+    """The place names in text (Sudachi's 名詞-固有名詞-地名)."""
+    tokenizer, mode = _sudachi()
+    return frozenset(m.surface() for m in tokenizer.tokenize(normalise(text)[:2000], mode)
+                     if m.part_of_speech()[:3] == ("名詞", "固有名詞", "地名"))
 
 
 def holds(text: str, part: str, unit: str | None = None) -> bool:

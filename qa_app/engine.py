@@ -29,8 +29,10 @@ from .limits import check_question
 PASSAGES = 10          # passages read for a fact or number question
 LIST_PASSAGES = 30     # list questions look wider, so the list is complete
 # Below this best-sentence score the documents are taken not to answer; set on
-# the development gold set (README, "Answers": refusal trade-off).
-ABSTAIN_BELOW = {"ja": 0.275, "en": 0.175}
+# the development gold set (README, "Answers": refusal trade-off). Japanese 0.275 -> 0.25: on dev
+# every Japanese threshold from 0.15 to 0.425 let the same 2 unanswerable questions through, and
+# 0.275 refused one answerable question that 0.25 answers.
+ABSTAIN_BELOW = {"ja": 0.25, "en": 0.175}
 
 
 class AnswerEngine:

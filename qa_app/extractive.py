@@ -19,7 +19,7 @@ from index.retrieve import Passage
 from index.tokenise import terms
 from ingest.records import Chunk
 
-from .answer_types import UNITS_JA, AskedType, asked_type, explains, holds, later_clauses
+from .answer_types import UNITS_JA, AskedType, asked_type, explains, holds, later_clauses, places
 from .question import QuestionInfo, year_spellings
 
 # Weights of the sentence score; set on the development gold set (README, "Answers").
@@ -200,6 +200,7 @@ def leading_figure(text: str, unit: str | None) -> str | None:
 CONTINUES_BONUS = 0.1     # see pick
 CONTINUES_REACH = 2
 W_EXPLAINS = 0.1          # why/how: a sentence stating a reason or a method
+ENUMERATION = 3           # this many names of the asked kind in one sentence make it an enumeration
 W_FRAGMENT = 0.1          # a heading or caption: short, no sentence end
 FRAGMENT_CHARS = 40
 W_TYPE = 0.15              # a sentence holding the asked type (a figure in the unit, a date, a person …)
@@ -227,6 +228,8 @@ def type_bonus(cands: list[Candidate], asked: AskedType) -> None:
             c.score += W_TYPE
         elif asked.entity and _holds(c, asked.entity):
             c.score += W_TYPE
+            if asked.many and asked.entity == "place" and len(places(c.text)) >= ENUMERATION:
+                c.score += W_TYPE   # an enumeration of places answers "which countries/regions"
         elif {"why", "how"} & set(asked.parts) and explains(c.text):
             c.score += W_EXPLAINS
         if not asked.units and _fragment(c):  # a figure question's answer often stands in a caption
@@ -308,7 +311,16 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
     if asked.explains:
         top = ranked[0]
         return _within(_later_parts([top, *_following(cands, top, EXPLAIN_FOLLOWING)], cands, info)), None
-    return _within(_later_parts(pick(cands), cands, info)), None
+    chosen = pick(cands)
+    if chosen and _asks(chosen[0]):
+        # A sentence that asks (「…とは何か。」) opens the answer; what follows it answers.
+        chosen = [chosen[0], *_following(cands, chosen[0], EXPLAIN_FOLLOWING)]
+    return _within(_later_parts(chosen, cands, info)), None
+
+
+def _asks(c: Candidate) -> bool:
+    """The sentence is itself a question (a rhetorical heading: 「…とは何か。」)."""
+    return re.search(r"(?:か|のか|でしょうか)[。．]?$|[?？]$", c.text.strip()) is not None
 
 
 # Words every question clause has; they say nothing about which sentence answers it.
@@ -334,6 +346,12 @@ def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: Question
         return chosen
     out = list(chosen)
     for clause in later_clauses(info.text):
+        if asked_type(clause).explains and not asked_type(clause).units:
+            # "…, and how do they benefit?": what follows the first quote in its paragraph explains it.
+            after = _following(cands, out[0], CLAUSE_REACH)
+            if not any(d in out for d in after):
+                out += [d for d in after if _answers_clause(d, clause)][:1] or after[:1]
+            continue
         if any(_answers_clause(c, clause) for c in out):
             continue
         nxt = next((d for d in _following(cands, out[0], CLAUSE_REACH) if d not in out and _answers_clause(d, clause)), None)

@@ -27,6 +27,7 @@ from qa_app.question import analyse
     ("どの企業が装置を開発した？", ("company",), ()),
     ("Which universities joined the consortium?", ("organisation",), ()),
     ("Visitors from which countries came to the fair?", ("place",), ()),
+    ("How did the number of companies change?", ("how", "number"), ("社",)),
     # A sum and a count asked side by side are two parts, not one figure asked twice.
     ("相談は1回いくらで、何行が利用している？", ("number",), ("円", "行")),
     ("予算は何億円？", ("number",), ("億円?",)),
@@ -202,3 +203,26 @@ def test_a_fact_answer_goes_on_in_its_own_paragraph_before_another_document():
     assert [(c.chunk.chunk_id, c.index) for c in ex.pick(cands)] == [("a-0", 0), ("a-0", 1)]
     cands[1].score = 0.40   # a weak next sentence does not displace a strong one elsewhere
     assert [(c.chunk.chunk_id, c.index) for c in ex.pick(cands)] == [("a-0", 0), ("b-0", 0)]
+
+
+def test_a_plural_place_question_prefers_the_sentence_that_lists_places():
+    q = "Visitors from which countries came to the trade fair?"
+    assert asked_type(q).many and not asked_type("Where was the trade fair held?").many
+    text = "見本市は東京で開いた。ドイツ、タイ、ブラジルの企業が来場した。"
+    cands = _cands(text, [0.6, 0.5])
+    ex.type_bonus(cands, asked_type(q))
+    assert max(cands, key=lambda c: c.score).index == 1
+
+
+def test_a_sentence_that_asks_is_answered_by_the_ones_after_it():
+    text = "良い相談役とは何か。一言で言えば現場を知る人である。さらに人脈の広さが求められる。"
+    q = "What kind of person makes a good adviser?"
+    chosen, reason = ex.shape(_cands(text, [0.9, 0.3, 0.2]), asked_type(q), analyse(q))
+    assert reason is None and [c.index for c in chosen] == [0, 1, 2]
+
+
+def test_a_later_how_clause_in_english_takes_what_follows_the_first_quote():
+    text = "協議会は全国8ブロックに置かれた。会員の銀行が融資の相談に乗る。その結果、試作の資金が早く届く。"
+    q = "How many blocks have a council, and how do members benefit?"
+    chosen, reason = ex.shape(_cands(text, [0.9, 0.3, 0.2]), asked_type(q), analyse(q))
+    assert reason is None and [c.index for c in chosen][:2] == [0, 1]
