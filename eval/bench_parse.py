@@ -13,8 +13,10 @@ three parsers are measured against one reference:
   sentence inside (「。」 before the end), or are a bare number. The peers
   produce no headings (—).
 * **Latin words lost** — distinct Latin words of 6+ letters in pypdf's text
-  (and spelt by the glyphs in drawing order, so pypdf's misdecoded fonts do
-  not count) that are not in the parser's text (our blocks and footnotes).
+  (and spelt by the glyphs of one line with no word break inside, so neither
+  pypdf's misdecoded fonts nor two table cells it runs together, as in
+  "associationORGANIZATION", count) that are not in the parser's text (our
+  blocks and footnotes).
   pypdf's own column is 0 by definition.
 * **superscript inline** — glyphs of a footnote-mark shape (digits, ※ * † ‡)
   set smaller than, and on a baseline raised above, the glyph right before
@@ -26,7 +28,9 @@ three parsers are measured against one reference:
   ``Chunk.footnotes``); for the peers, which have no chunks, when body text of
   the page follows it (the note interrupts the running text).
 * **page-turn breaks** — the last body-size line of a page that fills its
-  column and does not end a sentence, and the first body-size line of the
+  column (found by the gutter between the columns' lines; at least 8 ems wide,
+  so no slide item or table cell) and is wrapped from a line right above it
+  that fills the column too, and does not end a sentence, and the first body-size line of the
   next page when it starts with a letter (not a bullet or a number): counted when no
   chunk (for the peers, no text) holds the two joined.
 
@@ -55,7 +59,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INPUTS = [ROOT.parent / "shared" / "realpdfs", ROOT / "corpus"]
 
 MARK = re.compile(r"^[0-9０-９*＊※†‡]$")
-NUMBERED = re.compile(r"^[\s　]*([0-9０-９]{1,3}(?![0-9０-９]|[.,，．][0-9０-９])|[*＊※†‡]|注)")
+# a note opens with its number; a number glued to a Latin letter is a quantity (「100B」「5G」), not a mark
+NUMBERED = re.compile(r"^[\s　]*([0-9０-９]{1,3}(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ]|[.,，．][0-9０-９])|[*＊※†‡]|注)")
 BARE_NUMBER = re.compile(r"^[\s0-9０-９,.，．%％+\-−–]+$")
 LATIN = re.compile(r"[A-Za-z]{6,}")
 FINAL = tuple("。．.！!？?」』）):：")
@@ -91,13 +96,25 @@ class Reference:
     notes: list[tuple[int, str]] = field(default_factory=list)             # (page, note text)
     turns: list[tuple[int, str, str]] = field(default_factory=list)        # (page, tail, head)
     body_by_page: dict[int, str] = field(default_factory=dict)             # squashed body-size text
-    glyph_text: str = ""               # every glyph in drawing order, squashed: the words the PDF holds
+    glyph_text: str = ""               # every glyph line, word breaks kept: the words the PDF holds
 
 
 def _visible(page: Any) -> list[dict]:
     x0, top, x1, bottom = page.bbox
     return [c for c in page.chars if c.get("text") and x0 - 1 <= (c["x0"] + c["x1"]) / 2 <= x1 + 1
             and top - 1 <= (c["top"] + c["bottom"]) / 2 <= bottom + 1]
+
+
+def _join_glyphs(run: list[dict]) -> str:
+    """Glyphs left to right, with a space where the gap is wider than a quarter em (a word break
+    the PDF draws by position rather than with a space glyph)."""
+    out = []
+    for k, ch in enumerate(run):
+        if k and not ch["text"].isspace() and not run[k - 1]["text"].isspace() \
+                and ch["x0"] - run[k - 1]["x1"] > 0.25 * ch["size"]:
+            out.append(" ")
+        out.append(ch["text"])
+    return "".join(out)
 
 
 def _lines(chars: list[dict], page_no: int) -> list[RefLine]:
@@ -114,13 +131,30 @@ def _lines(chars: list[dict], page_no: int) -> list[RefLine]:
             if c is None or (run and c["x0"] - run[-1]["x1"] > 1.5 * size):
                 ink = "".join(ch["text"] for ch in run).strip()
                 if ink:
-                    out.append(RefLine(page_no, "".join(ch["text"] for ch in run), run[0]["x0"],
+                    out.append(RefLine(page_no, _join_glyphs(run), run[0]["x0"],
                                        min(ch["top"] for ch in run), run[-1]["x1"],
                                        max(ch["bottom"] for ch in run), size))
                 run = []
             if c is not None:
                 run.append(c)
     return out
+
+
+def _gutter(lines: list[RefLine], x0: float, x1: float) -> float | None:
+    """Where two columns of running text part: the widest x gap no column-wide line crosses,
+    in the middle half of the page; None for one column. (The page's middle is not it: a
+    white paper's pages sit off-centre in their media box, alternately left and right.)"""
+    narrow = sorted((ln.x0, ln.x1) for ln in lines if ln.x1 - ln.x0 <= 0.6 * (x1 - x0))
+    if len(narrow) < 4:
+        return None
+    best: tuple[float, float] | None = None
+    hi = narrow[0][1]
+    for a, b in narrow[1:]:
+        if a > hi and x0 + 0.25 * (x1 - x0) < (hi + a) / 2 < x1 - 0.25 * (x1 - x0):
+            if best is None or a - hi > best[1] - best[0]:
+                best = (hi, a)
+        hi = max(hi, b)
+    return None if best is None else (best[0] + best[1]) / 2
 
 
 def _word_end(ch: str) -> bool:
@@ -194,23 +228,33 @@ def reference(path: Path) -> Reference:
         last_first: list[tuple[RefLine | None, RefLine | None]] = []
         for n, (page, chars) in enumerate(pages, 1):
             ref.marks += _marks(chars)
-            ref.glyph_text += squash("".join(c["text"] for c in chars))
             lines = _lines(chars, n)
+            ref.glyph_text += unicodedata.normalize("NFKC", "\n".join(ln.text for ln in lines)) + "\n"
             ref.notes += _notes(lines, body, n)
             x0, top, x1, bottom = page.bbox
             h, mid = bottom - top, (x0 + x1) / 2
-            running = [ln for ln in lines if abs(ln.size - body) <= 0.6 and len(squash(ln.text)) >= 4
+            in_body = [ln for ln in lines if abs(ln.size - body) <= 0.6
                        and top + 0.08 * h < ln.top and ln.bottom < bottom - 0.08 * h]
+            running = [ln for ln in in_body if len(squash(ln.text)) >= 4]
             ref.body_by_page[n] = squash("".join(ln.text for ln in sorted(running, key=lambda ln: (ln.top, ln.x0))))
 
+            gutter = _gutter(running, x0, x1)
+
             def col(ln: RefLine) -> int:
-                return 0 if ln.x1 - ln.x0 > 0.6 * (x1 - x0) or ln.x0 < mid else 1
-            last = max(running, key=lambda ln: (col(ln), ln.bottom), default=None)
+                return 0 if gutter is None or ln.x1 - ln.x0 > 0.6 * (x1 - x0) or ln.x0 < gutter else 1
+            # the last line may be short (「上場。」 wrapped alone ends the paragraph); the first is not
+            last = max(in_body, key=lambda ln: (col(ln), ln.bottom), default=None)
             first = min(running, key=lambda ln: (col(ln), ln.top), default=None)
+            if last is not None and last.x1 - last.x0 < 8 * last.size:
+                last = None    # a running-text column is wider than a slide's item or a table's cell
             if last is not None:
-                # a sentence runs on only from a line that fills its column
-                right = max(ln.x1 for ln in running if col(ln) == col(last))
-                if last.x1 < right - 1.5 * last.size:
+                # a sentence runs on only from a line that fills its column, wrapped from a line
+                # right above it that fills the column too (a paragraph's lines, not a caption,
+                # a slide's one-line item or a table's cell)
+                right = max(ln.x1 for ln in in_body if col(ln) == col(last))
+                above = [ln for ln in running if col(ln) == col(last) and ln is not last
+                         and 0 <= last.top - ln.bottom <= 1.2 * last.size and ln.x1 >= right - 1.5 * ln.size]
+                if last.x1 < right - 1.5 * last.size or not above:
                     last = None
             last_first.append((last, first))
         for n in range(len(last_first) - 1):
