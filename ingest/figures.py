@@ -3,8 +3,9 @@
 A chart's axis ticks, data labels and legend are short runs scattered in two
 dimensions; read as text they turn into one-word paragraphs or, when set large,
 into headings. Found by shape and position only: many short runs close together,
-spread over more than one row and one column, most of them holding a figure or
-the region holding few sentences. A caption right above or below (「■第1-2-3図」,
+spread over more than one row and one column, the region holding few sentences,
+and either a third of them holding a figure (a chart) or the labels lying in one
+drawn frame or image, or under a caption (a concept diagram of boxed words). A caption right above or below (「■第1-2-3図」,
 「図表4」, 「表2」) is read with it.
 """
 
@@ -25,6 +26,29 @@ CAPTION = re.compile(r"^[■□◆◇●○▼▽\s]*(第?\s*[0-9]+(\s*[-‐－�
 def _is_label(it: Item, body: float) -> bool:
     t = it.text.strip()
     return it.kind == "h" and 0 < len(t) <= LABEL_CHARS and "。" not in t and it.size <= 1.3 * body
+
+
+def _wrapped_tail(it: Item, items: list[Item]) -> bool:
+    """The short last line of a paragraph: right under a much longer line of its size that starts where it does."""
+    s = it.size
+    return any(o.kind == "h" and o is not it and abs(o.size - s) <= 0.05 * s and abs(o.x0 - it.x0) <= 0.5 * s
+               and -0.1 * s <= it.top - o.bottom <= 1.0 * s and o.width > it.width + 5 * s for o in items)
+
+
+def _running(it: Item, body: float) -> bool:
+    """A line of running text: body size and long (20 letters, or 15 ems: a narrow Japanese column)."""
+    return it.size >= 0.95 * body and (len(it.text) > 2 * LABEL_CHARS or it.width >= 15 * it.size)
+
+
+def _in_paragraph(it: Item, items: list[Item]) -> bool:
+    """A line wrapped inside running text (「第\n1-1-1図のように、…」 starts a line with a caption's
+    shape): a long line of its size sits right above or below it, over the same span."""
+    s = it.size
+    return any(o.kind == "h" and o is not it and abs(o.size - s) <= 0.05 * s
+               and (len(o.text) > 2 * LABEL_CHARS or o.width >= 15 * s)
+               and min(o.x1, it.x1) - max(o.x0, it.x0) > 0.5 * min(o.width, it.width)
+               and (-0.1 * s <= it.top - o.bottom <= 0.8 * s or -0.1 * s <= o.top - it.bottom <= 0.8 * s)
+               for o in items)
 
 
 def _near(a: Item, b: Item, reach: float) -> bool:
@@ -49,6 +73,9 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
     labels = [it for it in items if _is_label(it, body)]
     if len(labels) < MIN_LABELS:
         return items
+    labels = [it for it in labels if not _wrapped_tail(it, items)]
+    if len(labels) < MIN_LABELS:
+        return items
     # clusters of labels, by nearness (union-find over pairs; pages hold few labels)
     parent = list(range(len(labels)))
 
@@ -61,8 +88,8 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
         holding = [f for f in frames if _inside(it, f)]
         return min(holding, key=lambda f: (f[2] - f[0]) * (f[3] - f[1])) if holding else None
     framed: dict[Box, int] = {}
-    for i, it in enumerate(labels):
-        f = frame_of(it)
+    frame = [frame_of(it) for it in labels]
+    for i, f in enumerate(frame):
         if f is not None:
             if f in framed:
                 parent[find(i)] = find(framed[f])
@@ -70,7 +97,8 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
                 framed[f] = i
     for i, a in enumerate(labels):
         for j in range(i + 1, len(labels)):
-            if _near(a, labels[j], NEAR * max(a.size, labels[j].size)):
+            # a frame bounds its figure: labels inside join no label outside it
+            if frame[i] == frame[j] and _near(a, labels[j], NEAR * max(a.size, labels[j].size)):
                 parent[find(i)] = find(j)
     groups: dict[int, list[Item]] = {}
     for i, it in enumerate(labels):
@@ -78,27 +106,36 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
     taken: set[int] = set()
     figures: list[Item] = []
     for group in groups.values():
+        group = [it for it in group if id(it) not in taken]   # a figure already read took them
         if len(group) < MIN_LABELS:
             continue
         rows = {round(it.top / (0.8 * it.size)) for it in group}
         cols = {round(it.x0 / (2 * it.size)) for it in group}
-        numeric = sum(any(ch.isdigit() for ch in it.text) for it in group)
-        if len(rows) < 2 or len(cols) < 2 or numeric < len(group) / 3:
+        if len(rows) < 2 or len(cols) < 2:
             continue   # a list or a column of words, not a chart
+        numeric = sum(any(ch.isdigit() for ch in it.text) for it in group)
         x0, top = min(i.x0 for i in group), min(i.top for i in group)
         x1, bottom = max(i.x1 for i in group), max(i.bottom for i in group)
         f = frame_of(group[0])
-        if f is not None and sum(frame_of(i) == f for i in group) >= len(group) / 2:
+        framed_group = f is not None
+        if framed_group:
             x0, top, x1, bottom = min(x0, f[0]), min(top, f[1]), max(x1, f[2]), max(bottom, f[3])
         pad = 0.5 * body
         inside = [it for it in items if it.kind == "h" and id(it) not in taken
                   and centre_inside(it, (x0, top, x1, bottom), pad=pad)]
-        long_lines = [it for it in inside if not _is_label(it, body) and len(it.text) > 2 * LABEL_CHARS]
+        # running text is set at body size: small print inside the region is the figure's own
+        long_lines = [it for it in inside if not _is_label(it, body) and _running(it, body)]
         if len(long_lines) > len(group) / 3:
             continue   # mostly running text: labels inside a paragraph area
+        # a frame or an image drawn a little over the column above must not take its lines
+        inside = [it for it in inside if not (_running(it, body) and _in_paragraph(it, items))]
         caption = [it for it in items if it.kind == "h" and id(it) not in taken and it not in inside
-                   and CAPTION.match(it.text) and it.x0 < x1 and it.x1 > x0
+                   and CAPTION.match(it.text) and not _in_paragraph(it, items) and it.x0 < x1 and it.x1 > x0
                    and (-pad <= top - it.bottom <= 4 * body or -pad <= it.top - bottom <= 4 * body)]
+        # a chart shows numbers; a concept diagram shows only words, but it is boxed by a
+        # drawn frame or an image, or announced by a caption, where a list of words is not
+        if numeric < len(group) / 3 and not (caption or framed_group):
+            continue
         members = caption[:1] + sorted(inside, key=lambda i: (round(i.top), i.x0))
         taken.update(id(i) for i in members)
         fx0 = min(i.x0 for i in members)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from .chars import Char
+from .geometry import centre_inside
 from .layout import Item, join_lines
 from .normalise import normalise
 from .records import BBox, Footnote, NoteRef
@@ -38,11 +39,14 @@ def note_refs(marks: list[Char], page_no: int) -> list[NoteRef]:
 
 
 def split_notes(items: list[Item], body_size: float, page_no: int, mid_x: float,
-                furniture: set[int] = frozenset()) -> tuple[list[Item], list[Footnote]]:
+                furniture: set[int] = frozenset(),
+                frames: list[tuple[float, float, float, float]] = ()) -> tuple[list[Item], list[Footnote]]:
     """(the page's items less its notes and furniture, the notes).
 
     ``furniture`` (indexes into ``items``) is no body text, but a note's number
     in the margin looks like a page number: it may still open a note.
+    ``frames`` are drawn frames and images holding figures: small print inside
+    one is a figure's label (「3次元」 under a diagram's box), never a note.
     """
     body = [it for k, it in enumerate(items) if k not in furniture]
     small = [it for it in items if it.kind == "h" and 0 < it.size < SMALL * body_size]
@@ -54,7 +58,7 @@ def split_notes(items: list[Item], body_size: float, page_no: int, mid_x: float,
         above = [b for b in big if b.x1 > it.x0 and b.x0 < it.x1]
         return bool(above) and all(b.bottom <= it.top + 0.2 * it.size for b in above)
 
-    area = [it for it in small if under_body(it)]
+    area = [it for it in small if under_body(it) and not any(centre_inside(it, f) for f in frames)]
     if not area:
         return body, []
     # rows: runs on one baseline (a note's number and its text are often set apart)

@@ -71,14 +71,18 @@ def _bullet_marks(page: Any, body_size: float) -> list[tuple[float, float, float
 
 
 def _frames(page: Any, body_size: float) -> list[tuple[float, float, float, float]]:
-    """Drawn rectangles big enough to hold a chart: labels inside one belong together."""
+    """Drawn rectangles and images big enough to hold a chart: labels inside one belong together."""
     try:
-        rects = list(page.rects)
+        rects = list(page.rects) + list(page.images)
     except Exception:
         return []
     least = 4 * (body_size or 10.0)
+    x0, top, x1, bottom = page.bbox
+    # a page background holds everything on the page, so it groups nothing
+    most = 0.8 * (x1 - x0) * (bottom - top)
     return [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rects
-            if r["x1"] - r["x0"] >= least and r["bottom"] - r["top"] >= least]
+            if r["x1"] - r["x0"] >= least and r["bottom"] - r["top"] >= least
+            and (r["x1"] - r["x0"]) * (r["bottom"] - r["top"]) < most]
 
 
 def _obstacles(page: Any, items: list[Item]) -> list[tuple[float, float, float, float]]:
@@ -163,6 +167,17 @@ def _title(meta: dict[str, Any], blocks: list[Block]) -> str:
 
 
 _BARE_NUMBER = re.compile(r"^[\s0-9,.%+\-−–()/~]+$")
+# a contents line ends in the page number it points to, set apart: 「1.産学官金の連携促進活動 4」
+_TOC_PAGE = re.compile(r"(\s|[.…・‥]{2,})[0-9]{1,3}$")
+# how a section's number opens its heading: 「1.」「(1)」「第2節」「1-2」「①」, or a bullet 「●」「■」
+_HEAD_NUMBER = re.compile(r"^\s*([0-9]{1,2}\s*[.．、)]\s*\D|[(（][0-9]{1,2}[)）]|第\s*[0-9一二三四五六七八九十]+\s*[章節項部]|"
+                          r"[0-9]{1,2}-[0-9]{1,2}\s*\D|[①-⑳]|[●■◆◇○□▼▶])")
+
+
+def _shares_baseline(b: Block, blocks: list[Block]) -> bool:
+    """Another block on the same line: a row of a list or of contents (its page number far right)."""
+    return any(o is not b and not o.vertical and abs(o.bbox.bottom - b.bbox.bottom) < 0.3 * b.size
+               and (o.bbox.x0 >= b.bbox.x1 or o.bbox.x1 <= b.bbox.x0) for o in blocks)
 
 
 def _mark_headings(pages: list[Page], body: float) -> None:
@@ -178,7 +193,12 @@ def _mark_headings(pages: list[Page], body: float) -> None:
                 continue
             bigger = b.size >= 1.15 * body
             bold = getattr(b, "_bold", False) and len(b.text) <= 40 and not b.text.endswith("。") and b.size >= 0.95 * body
-            if short and (bigger or bold) and not b.vertical:
+            # a numbered sub-heading may be set only a little above body size (10.98 against 10.5 pt):
+            # one short line, a little bigger, opening with a number or a bullet is a heading too
+            numbered = (len(b.lines) == 1 and len(b.text) <= 40 and b.size >= 1.03 * body
+                        and bool(_HEAD_NUMBER.match(b.text)) and not _TOC_PAGE.search(b.text)
+                        and not _shares_baseline(b, p.blocks))
+            if short and (bigger or bold or numbered) and not b.vertical:
                 b.kind = "heading"
                 heads.append(b)
     sizes = sorted({round(b.size * 2) / 2 for b in heads}, reverse=True)
@@ -269,7 +289,8 @@ def _parse(path: Path, time_budget: float) -> ParsedDocument:
         body_size = sizes.most_common(1)[0][0] if sizes else 10.0
         for page, items, drop, obstacles, bullets in zip(doc.pages, all_items, furniture, all_obstacles, all_bullets):
             box = boxes[page.number - 1]
-            kept, page.footnotes = split_notes(items, body_size, page.number, (box[0] + box[2]) / 2, drop)
+            kept, page.footnotes = split_notes(items, body_size, page.number, (box[0] + box[2]) / 2, drop,
+                                               all_frames[page.number - 1])
             kept = find_figures(kept, body_size, all_frames[page.number - 1])
             if not kept:
                 continue

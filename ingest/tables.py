@@ -11,15 +11,33 @@ from .glyphs import cell_runs, ruled_tables
 from .layout import Item, join_lines, leaf_lines
 
 
-def _cell_text(bbox: tuple[float, float, float, float], chars: list[Char]) -> tuple[str, list[Char]]:
-    x0, top, x1, bottom = bbox
+def _cell_lines(bbox: tuple[float, float, float, float], chars: list[Char]) -> tuple[list[Item], list[Char]]:
     inside = [c for c in chars if centre_inside(c, bbox)]
     if not inside:
-        return "", []
-    runs = cell_runs(inside)
-    lines = leaf_lines(runs)
-    text = join_lines([ln.text for ln in lines]).replace("|", "/").strip()
-    return text, inside
+        return [], []
+    return leaf_lines(cell_runs(inside)), inside
+
+
+def _text(lines: list[Item]) -> str:
+    return join_lines([ln.text for ln in lines]).replace("|", "/").strip()
+
+
+def _unruled_rows(cells: list[list[Item]]) -> list[list[str]] | None:
+    """A row holding several table rows that no rule parts: every filled cell has the same
+    number of lines, and line i of each cell sits on one baseline with line i of the others.
+    Then line i of every cell is row i (「1.000」「sykesville」「LOCATION」「32」), not one cell
+    of lines run together (「1.0001.000…」, 「3228…」)."""
+    filled = [c for c in cells if c]
+    if len(filled) < 2:
+        return None
+    k = len(filled[0])
+    if k < 2 or any(len(c) != k for c in filled):
+        return None
+    for i in range(k):
+        ref = filled[0][i]
+        if any(abs(c[i].bottom - ref.bottom) > 0.3 * max(ref.size, c[i].size) for c in filled[1:]):
+            return None
+    return [[_text([c[i]]) if c else "" for c in cells] for i in range(k)]
 
 
 def markdown(cells: list[list[str]]) -> str:
@@ -46,19 +64,19 @@ def find_tables(page: Any, chars: list[Char]) -> tuple[list[Item], list[Char]]:
         taken: list[Char] = []
         present = filled = 0
         for r in rows:
-            row = []
+            row_lines: list[list[Item]] = []
             for cb in r.cells:
                 if cb is None:
-                    row.append("")
+                    row_lines.append([])
                     continue
                 present += 1
-                txt, cs = _cell_text(cb, chars)
-                if txt:
+                lines, cs = _cell_lines(cb, chars)
+                if lines:
                     filled += 1
                 taken.extend(cs)
-                row.append(txt)
-            row += [""] * (ncols - len(row))
-            grid.append(row)
+                row_lines.append(lines)
+            row_lines += [[] for _ in range(ncols - len(row_lines))]
+            grid.extend(_unruled_rows(row_lines) or [[_text(lines) for lines in row_lines]])
         # drop columns and rows that are entirely empty (spacer rules)
         keep_cols = [j for j in range(ncols) if any(row[j] for row in grid)]
         grid = [[row[j] for j in keep_cols] for row in grid]

@@ -72,6 +72,7 @@ def test_whitepaper_notes_and_marks(name):
     reading = bench_parse.read_ours(path)
     assert bench_parse.sup_inline(reading, ref) == []
     assert bench_parse.footnotes_in_body(reading, ref) == []
+    assert bench_parse.page_turns(reading, ref) == []
     doc = parse_pdf(path)
     _, chunks = chunk_document(doc)
     notes = [n for p in doc.pages for n in p.footnotes]
