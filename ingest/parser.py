@@ -169,9 +169,11 @@ def _title(meta: dict[str, Any], blocks: list[Block]) -> str:
 _BARE_NUMBER = re.compile(r"^[\s0-9,.%+\-−–()/~]+$")
 # a contents line ends in the page number it points to, set apart: 「1.産学官金の連携促進活動 4」
 _TOC_PAGE = re.compile(r"(\s|[.…・‥]{2,})[0-9]{1,3}$")
-# how a section's number opens its heading: 「1.」「(1)」「第2節」「1-2」「①」, or a bullet 「●」「■」
+# how a section's number opens its heading: 「1.」「(1)」「第2節」「1-2」「①」. Not a bullet: a slide sets
+# one list item of several a point larger (「◇東海バイオ…」 among its siblings), and a bullet does not
+# say whether the line names a section or is one item of a list
 _HEAD_NUMBER = re.compile(r"^\s*([0-9]{1,2}\s*[.．、)]\s*\D|[(（][0-9]{1,2}[)）]|第\s*[0-9一二三四五六七八九十]+\s*[章節項部]|"
-                          r"[0-9]{1,2}-[0-9]{1,2}\s*\D|[①-⑳]|[●■◆◇○□▼▶])")
+                          r"[0-9]{1,2}-[0-9]{1,2}\s*\D|[①-⑳])")
 
 
 def _shares_baseline(b: Block, blocks: list[Block]) -> bool:
@@ -194,7 +196,7 @@ def _mark_headings(pages: list[Page], body: float) -> None:
             bigger = b.size >= 1.15 * body
             bold = getattr(b, "_bold", False) and len(b.text) <= 40 and not b.text.endswith("。") and b.size >= 0.95 * body
             # a numbered sub-heading may be set only a little above body size (10.98 against 10.5 pt):
-            # one short line, a little bigger, opening with a number or a bullet is a heading too
+            # one short line, a little bigger, opening with a section number is a heading too
             numbered = (len(b.lines) == 1 and len(b.text) <= 40 and b.size >= 1.03 * body
                         and bool(_HEAD_NUMBER.match(b.text)) and not _TOC_PAGE.search(b.text)
                         and not _shares_baseline(b, p.blocks))
