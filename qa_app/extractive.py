@@ -267,7 +267,10 @@ def _pins(c: Candidate, info: QuestionInfo) -> bool:
     賞金): a figure of another attribute answers a different question. (The same test for a
     named year refused answerable questions on dev: years often stand in a table or heading
     outside the passage.)"""
-    return not info.attribute or info.attribute in re.sub(r"\s+", "", c.chunk.context + c.chunk.text)
+    seen = re.sub(r"\s+", "", c.chunk.context + c.chunk.text)
+    if info.attribute_parts and not any(p in seen for p in info.attribute_parts):
+        return False
+    return not info.attribute or info.attribute in seen
 
 
 def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple[list[Candidate], str | None]:
@@ -303,7 +306,8 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
                     pool = [c for c in pool if _pins(c, info)]
                 found = pool[:1]
                 if not found:
-                    return [], f"no figure in the asked unit stands beside 「{info.attribute}」, which the question asks for"
+                    asked_for = info.attribute or "/".join(info.attribute_parts)
+                    return [], f"no figure in the asked unit stands beside 「{asked_for}」, which the question asks for"
             if not found:
                 continue
             chosen.append(found[0])

@@ -33,6 +33,21 @@ UNIT_HINTS = {"社": r"社", "件": r"件", "億": r"億円?", "万": r"万円?"
               "universit": r"(大学|校)", "people": r"[人名]", "times": r"[倍回]"}
 
 
+# An English question's money attribute and the Japanese word parts any phrase for it contains
+# (fee → 会費, 参加費, 受講料 …): a sum of another attribute does not answer it.
+_SUM_ATTRIBUTES_EN = (
+    (re.compile(r"\b(?:fees?|charges?|tuition|dues|subscriptions?)\b", re.I), ("費", "料")),
+    (re.compile(r"\bcosts?\b", re.I), ("費", "コスト", "額")),
+    (re.compile(r"\bprices?\b", re.I), ("価", "料", "値")),
+    (re.compile(r"\bbudgets?\b", re.I), ("予算",)),
+    (re.compile(r"\b(?:sales|revenues?|turnover)\b", re.I), ("売", "販売", "収入", "収益")),
+    (re.compile(r"\bprizes?|\bawards?\b", re.I), ("賞",)),
+    (re.compile(r"\b(?:salar(?:y|ies)|wages?|pay)\b", re.I), ("給", "報酬")),
+    (re.compile(r"\b(?:subsid(?:y|ies)|grants?)\b", re.I), ("補助", "助成", "交付")),
+    (re.compile(r"\binvestments?\b", re.I), ("投資", "出資", "投入")),
+)
+
+
 @dataclass(frozen=True)
 class QuestionInfo:
     text: str
@@ -41,6 +56,7 @@ class QuestionInfo:
     years: tuple[str, ...]     # years it names, in every spelling the documents might use
     unit: str | None           # a regex for the unit a number question asks for
     attribute: str | None = None   # what a Japanese question asks the value of: 「受講料はいくら」→ 受講料
+    attribute_parts: tuple[str, ...] = ()  # an English sum's attribute as Japanese word parts ("fee" → 費, 料)
 
 
 def analyse(question: str) -> QuestionInfo:
@@ -54,7 +70,10 @@ def analyse(question: str) -> QuestionInfo:
         kind = "fact"
     unit = next((pattern for hint, pattern in UNIT_HINTS.items() if hint in text.lower()), None)
     m = _ASKED.search(text) if language == "ja" else None
-    return QuestionInfo(text, language, kind, year_spellings(text), unit, m.group(1) if m else None)
+    parts: tuple[str, ...] = ()
+    if language == "en":   # used only when a sum is asked (qa_app/extractive.py, shape)
+        parts = next((p for pattern, p in _SUM_ATTRIBUTES_EN if pattern.search(text)), ())
+    return QuestionInfo(text, language, kind, year_spellings(text), unit, m.group(1) if m else None, parts)
 
 
 def year_mentioned(years: tuple[str, ...], text: str) -> bool:

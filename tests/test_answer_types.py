@@ -226,3 +226,14 @@ def test_a_later_how_clause_in_english_takes_what_follows_the_first_quote():
     q = "How many blocks have a council, and how do members benefit?"
     chosen, reason = ex.shape(_cands(text, [0.9, 0.3, 0.2]), asked_type(q), analyse(q))
     assert reason is None and [c.index for c in chosen][:2] == [0, 1]
+
+
+def test_an_english_sum_is_answered_only_by_a_figure_of_its_attribute():
+    q = "What is the annual membership fee of the society?"
+    assert asked_type(q).units == ("円",) and analyse(q).attribute_parts
+    other = "協会では展示会を開いている。展示会の予算は3億円である。"
+    chosen, reason = ex.shape(_cands(other, [0.4, 0.9]), asked_type(q), analyse(q))
+    assert not chosen and "費" in reason           # a budget does not give the fee
+    stated = "協会では展示会を開いている。会員の年会費は1万円である。"
+    chosen, reason = ex.shape(_cands(stated, [0.4, 0.9]), asked_type(q), analyse(q))
+    assert reason is None and chosen[0].index == 1
