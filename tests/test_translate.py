@@ -51,3 +51,28 @@ def test_only_terms_the_index_holds_are_kept_the_most_used_first():
     found = keyword_terms("support", frequency=lambda t: corpus.get(t, 0))
     assert [wt.term for wt in found] == ["支援", "援助"]
     assert keyword_terms("support", frequency=lambda t: 0) == []
+
+
+def test_a_headword_sudachi_cuts_into_parts_stands_for_all_of_them():
+    # 当初予算 ("initial budget") is two BM25 terms; keeping only the first would search for 当初 alone.
+    corpus = {t: 5 for t in terms("当初予算")}
+    found = {wt.term: wt.weight for wt in keyword_terms("initial budget", frequency=lambda t: corpus.get(t, 0))}
+    assert set(terms("当初予算")) <= set(found)
+    assert abs(sum(found.values()) - 1.0) < 1e-6
+    # A cut headword whose parts the corpus does not all use is dropped, not kept as a fragment.
+    assert keyword_terms("initial budget", frequency=lambda t: 5 if t == terms("当初予算")[0] else 0) == []
+
+
+def test_translations_share_a_word_by_how_much_the_corpus_uses_them():
+    corpus = {"支援": 400, "援助": 4}
+    found = {wt.term: wt.weight for wt in keyword_terms("support", frequency=lambda t: corpus.get(t, 0))}
+    assert found["支援"] > 3 * found["援助"]
+
+
+def test_romanised_place_names_become_their_kanji():
+    corpus = {t: 3 for t in terms("浜松") + terms("九州")}
+    found = {wt.term for wt in keyword_terms("What do firms in Hamamatsu and Kyushu make?",
+                                             frequency=lambda t: corpus.get(t, 0))}
+    assert set(terms("浜松")) <= found and set(terms("九州")) <= found   # Kyushu: JMnedict writes Kyuushuu
+    # Only spellings the corpus uses are kept.
+    assert not {wt.term for wt in keyword_terms("Hamamatsu", frequency=lambda t: 0)}
