@@ -29,8 +29,8 @@ three parsers are measured against one reference:
   the page follows it (the note interrupts the running text).
 * **page-turn breaks** — the last body-size line of a page that fills its
   column (found by the gutter between the columns' lines; at least 8 ems wide,
-  so no slide item or table cell) and is wrapped from a line right above it
-  that fills the column too, and does not end a sentence, and the first body-size line of the
+  so no slide item or table cell), is no caption (「■第1-2-3表…」) and does
+  not end a sentence, and the first body-size line of the
   next page when it starts with a letter (not a bullet or a number): counted when no
   chunk (for the peers, no text) holds the two joined.
 
@@ -63,6 +63,8 @@ MARK = re.compile(r"^[0-9０-９*＊※†‡]$")
 NUMBERED = re.compile(r"^[\s　]*([0-9０-９]{1,3}(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ]|[.,，．][0-9０-９])|[*＊※†‡]|注)")
 BARE_NUMBER = re.compile(r"^[\s0-9０-９,.，．%％+\-−–]+$")
 LATIN = re.compile(r"[A-Za-z]{6,}")
+# a figure's or table's caption: a mark, then its number (「■第1-2-3表/…」): a title, no running text
+CAPTION = re.compile(r"^[■□◆◇●○▼▽]*第?[0-9０-９]+([-‐－ー][0-9０-９]+)*[図表]")
 FINAL = tuple("。．.！!？?」』）):：")
 METRICS = ["heading_bad", "latin_lost", "sup_inline", "footnote_in_body", "page_turn_broken"]
 HEADERS = {"heading_bad": "heading sentence/number", "latin_lost": "Latin words lost",
@@ -248,13 +250,10 @@ def reference(path: Path) -> Reference:
             if last is not None and last.x1 - last.x0 < 8 * last.size:
                 last = None    # a running-text column is wider than a slide's item or a table's cell
             if last is not None:
-                # a sentence runs on only from a line that fills its column, wrapped from a line
-                # right above it that fills the column too (a paragraph's lines, not a caption,
-                # a slide's one-line item or a table's cell)
-                right = max(ln.x1 for ln in in_body if col(ln) == col(last))
-                above = [ln for ln in running if col(ln) == col(last) and ln is not last
-                         and 0 <= last.top - ln.bottom <= 1.2 * last.size and ln.x1 >= right - 1.5 * ln.size]
-                if last.x1 < right - 1.5 * last.size or not above:
+                # a sentence runs on only from a line that fills its column, and not from a
+                # figure's or table's caption
+                right = max((ln.x1 for ln in running if col(ln) == col(last)), default=last.x1)
+                if last.x1 < right - 1.5 * last.size or CAPTION.match(squash(last.text)):
                     last = None
             last_first.append((last, first))
         for n in range(len(last_first) - 1):

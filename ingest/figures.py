@@ -121,8 +121,10 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
         if framed_group:
             x0, top, x1, bottom = min(x0, f[0]), min(top, f[1]), max(x1, f[2]), max(bottom, f[3])
         pad = 0.5 * body
-        inside = [it for it in items if it.kind == "h" and id(it) not in taken
-                  and centre_inside(it, (x0, top, x1, bottom), pad=pad)]
+        # a vertical axis title or a mark set upright in a column is the figure's too; a column
+        # of vertical running text is not
+        inside = [it for it in items if (it.kind == "h" or (it.kind == "v" and not _running(it, body)))
+                  and id(it) not in taken and centre_inside(it, (x0, top, x1, bottom), pad=pad)]
         # running text is set at body size: small print inside the region is the figure's own
         long_lines = [it for it in inside if not _is_label(it, body) and _running(it, body)]
         if len(long_lines) > len(group) / 3:

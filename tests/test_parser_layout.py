@@ -75,6 +75,13 @@ def test_whitepaper_numbered_subheadings_and_diagrams():
     fig = [b for b in doc.pages[2].blocks if b.kind == "figure"]
     assert len(fig) == 1 and fig[0].text.startswith("■第1-1-2図")
     assert not any("次元" in n.text for n in doc.pages[2].footnotes)
+    # 第1-1-1図 (a timeline over an image) takes its vertical axis title and its marks, and not the
+    # body lines the image is drawn a little over
+    fig = [b for b in doc.pages[0].blocks if b.kind == "figure"]
+    assert len(fig) == 1 and fig[0].text.startswith("■第1-1-1図") and "取り組みの広がり" in fig[0].text
+    paras = [b.text for b in doc.pages[0].blocks if b.kind == "paragraph"]
+    assert not any(t in ("☆", "◆", "取り組みの広がり") for t in paras)
+    assert any(t.endswith("第1-1-1図の俯瞰図のように、幾度もブームを") for t in paras)
     # the sentence cut at p.4's foot by 第1-1-3図 continues on p.5
     _, chunks = chunk_document(doc)
     assert any("などにより、高精度な画像生成が可能" in c.text for c in chunks)
