@@ -138,6 +138,13 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
         # drawn frame or an image, or announced by a caption, where a list of words is not
         if numeric < len(group) / 3 and not (caption or framed_group):
             continue
+        if numeric < len(group) / 3:
+            # a diagram's words may carry a few small-print explanations; a region holding more
+            # long lines than words is a table of terms and their definitions: text, not a figure
+            prose = [it for it in inside if not _is_label(it, body)
+                     and (len(it.text) > 2 * LABEL_CHARS or it.width >= 15 * it.size)]
+            if len(prose) >= len(group):
+                continue
         members = caption[:1] + sorted(inside, key=lambda i: (round(i.top), i.x0))
         taken.update(id(i) for i in members)
         fx0 = min(i.x0 for i in members)

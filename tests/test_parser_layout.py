@@ -82,6 +82,9 @@ def test_whitepaper_numbered_subheadings_and_diagrams():
     paras = [b.text for b in doc.pages[0].blocks if b.kind == "paragraph"]
     assert not any(t in ("☆", "◆", "取り組みの広がり") for t in paras)
     assert any(t.endswith("第1-1-1図の俯瞰図のように、幾度もブームを") for t in paras)
+    # 第1-1-7表 (terms and their definitions, under a caption) is a table of prose, not a diagram
+    assert not any("用語の解説" in b.text for b in doc.pages[6].blocks if b.kind == "figure")
+    assert "コンピュータが入力データからパターンやルールを抽出し" in "\n".join(b.text for b in doc.pages[6].blocks)
     # the sentence cut at p.4's foot by 第1-1-3図 continues on p.5
     _, chunks = chunk_document(doc)
     assert any("などにより、高精度な画像生成が可能" in c.text for c in chunks)
