@@ -254,6 +254,32 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None) 
     return _merge(out)
 
 
+# A year, or a fiscal year (FY2003): Japanese documents number years within an era (平成15年度).
+_YEAR = re.compile(r"(?<![A-Za-z0-9])(FY)?((?:19[2-9]|20\d)\d)(?![0-9])", re.IGNORECASE)
+
+
+def era_year(year: int) -> int:
+    """The year within its Japanese era (2003 → 平成15 → 15; 2020 → 令和2 → 2)."""
+    for start in (2019, 1989, 1926):
+        if year >= start:
+            return year - start + 1
+    return year
+
+
+def year_terms(question: str, frequency: Callable[[str], int] | None = None) -> list[WeightedTerm]:
+    """An English question's years as Japanese documents also number them: the year as written, the
+    year of its era (2003 → 平成15 → "15"; a one-digit one is too common a number to mean it) and, for
+    a fiscal year (FY2003), 年度. For the keyword leg only: the answer step does not weigh sentences by
+    them (tried: more unanswerable year questions were then answered)."""
+    out: list[WeightedTerm] = []
+    for fy, year in _YEAR.findall(normalise(question)):
+        era = era_year(int(year))
+        extra = [year] + ([str(era)] if era >= 10 else []) + (terms("年度") if fy else [])
+        out += [WeightedTerm(t, 1.0, fy + year) for t in dict.fromkeys(extra)
+                if (frequency is None or frequency(t) > 0) and not (fy and t == year)]
+    return out
+
+
 def _name_terms(word: str, frequency: Callable[[str], int] | None) -> list[tuple[str, float]]:
     """A romanised name's kanji spellings the corpus uses, as terms sharing the word's vote by corpus use."""
     found: dict[str, int] = {}

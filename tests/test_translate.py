@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from index.tokenise import terms
-from index.translate import english_words, headwords, is_name, keyword_terms
+from index.translate import english_words, headwords, is_name, keyword_terms, year_terms
 
 
 def test_dictionary_maps_common_words_to_their_usual_japanese():
@@ -70,3 +70,15 @@ def test_romanised_place_names_become_their_kanji():
     assert set(terms("浜松")) <= found and set(terms("九州")) <= found   # Kyushu: JMnedict writes Kyuushuu
     # Only spellings the corpus uses are kept.
     assert not {wt.term for wt in keyword_terms("Hamamatsu", frequency=lambda t: 0)}
+
+
+def test_years_are_also_searched_as_the_era_year_documents_write():
+    # 平成15年度 is how a Japanese budget table writes fiscal 2003; Sudachi cuts it 平成 / 15 / 年度.
+    corpus = {t: 4 for t in terms("平成15年度") + ["2003"]}
+    found = {wt.term for wt in year_terms("What was spent in FY2003?", frequency=lambda t: corpus.get(t, 0))}
+    assert "15" in found and set(terms("年度")) <= found
+    assert "2003" in {wt.term for wt in keyword_terms("What was spent in FY2003?", frequency=lambda t: corpus.get(t, 0))}
+    # A one-digit era year (令和2) is too common a number to stand for the year: only the year itself.
+    corpus = {"2": 9, "2020": 3}
+    found = {wt.term for wt in year_terms("Which firms joined in 2020?", frequency=lambda t: corpus.get(t, 0))}
+    assert "2020" in found and "2" not in found
