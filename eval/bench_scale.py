@@ -334,7 +334,7 @@ def _label(size: int) -> str:
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="0,1,6,24", help="editions added to the bundled corpus (0: alone)")
-    ap.add_argument("--modes", default="embedded,server", help="embedded, server or both")
+    ap.add_argument("--modes", default="embedded,server", help="embedded, server, or embedded,server (both)")
     ap.add_argument("--server-ingest-sizes", default="0,1",
                     help="sizes whose ingest into the server is measured (the others: server mode reads the "
                          "embedded store of that size through `chroma run`)")
@@ -357,6 +357,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()} | {0})   # every Δ is against 1×
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or set(modes) - {"embedded", "server"}:
+        ap.error(f"--modes takes embedded, server or embedded,server; got {args.modes!r}")  # not a silent empty run
     server_ingest = sorted({int(s) for s in args.server_ingest_sizes.split(",") if s.strip()} & set(sizes))
     splits = [s.strip() for s in args.splits.split(",") if s.strip()]
     console = Console() if Console().is_terminal else Console(width=200)
