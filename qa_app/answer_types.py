@@ -72,6 +72,10 @@ _RESULT = re.compile(r"\bwhat (?:\w+ )?(?:results?|outcomes?|effects?|achievemen
 _HOW_MANY_EN = re.compile(r"how many\s+(?:\w+\s+){0,2}?(\w+(?: institutions?)?)", re.I)
 _NUMBER_OF_EN = re.compile(r"\bnumber of\s+(?:\w+\s+){0,1}?(\w+(?: institutions?)?)", re.I)
 _HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA), key=len, reverse=True)) + ")")
+# 「件数は」「参加企業数と…」: a counter or a counted noun before 数 asks for a count as 何件 does.
+_COUNTED_JA = {**{u: u for u in UNITS_JA if u not in ("円", "億", "万", "割", "%", "倍", "年", "回目")},
+               "企業": "社", "会社": "社", "者": "人", "大学": "大学"}
+_COUNT_OF_JA = re.compile(r"(?<!何)(" + "|".join(sorted(map(re.escape, _COUNTED_JA), key=len, reverse=True)) + r")数(?![字値学])")
 
 
 _FAMILIES = ("円億万", "%割", "倍")
@@ -84,6 +88,9 @@ def _same_family(a: str, b: str) -> bool:
 
 _PLURAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countries|regions|cities|places|companies|firms|universities"
                      r"|organi[sz]ations|institutions|people|persons)\b", re.I)
+
+
+_JOINED = re.compile(r"[と、,，]|\band\b|および|及び|並びに")
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,8 @@ def asked_type(question: str) -> AskedType:
     units: dict[int, str] = {}
     for m in _HOW_MANY_JA.finditer(text):
         units[m.start()] = UNITS_JA[m.group(1)]
+    for m in _COUNT_OF_JA.finditer(text):
+        units[m.start()] = UNITS_JA[_COUNTED_JA[m.group(1)]]
     for m in list(_HOW_MANY_EN.finditer(text)) + list(_NUMBER_OF_EN.finditer(text)):
         noun = m.group(1).lower()
         unit = next((u for pattern, u in UNITS_EN.items() if re.fullmatch(pattern, noun)), None)
@@ -128,7 +137,14 @@ def asked_type(question: str) -> AskedType:
         if m:
             parts.append((m.start(), kind))
     parts.sort()
-    ordered_units = tuple(dict.fromkeys(u.split(":", 1)[1] for _, u in parts if u.startswith("unit:")))
+    # One unit asked twice is one part (「人数は何人」), unless a conjunction joins two asks
+    # (「応募件数と採択件数」, "how many firms applied and how many firms won"): then each wants a figure.
+    ordered: list[tuple[int, str]] = []
+    for at, u in ((at, u.split(":", 1)[1]) for at, u in parts if u.startswith("unit:")):
+        before = next((b for b, v in reversed(ordered) if v == u), None)
+        if before is None or _JOINED.search(text[before:at]):
+            ordered.append((at, u))
+    ordered_units = tuple(u for _, u in ordered)
     return AskedType(tuple(dict.fromkeys(p if not p.startswith("unit:") else "number" for _, p in parts)),
                      ordered_units, _PLURAL.search(text) is not None)
 
@@ -136,6 +152,20 @@ def asked_type(question: str) -> AskedType:
 def has_figure(text: str, unit: str) -> bool:
     """A figure in the given unit (a regex from ``AskedType.units``)."""
     return re.search(_FIGURE + f"(?:{unit})", normalise(text)) is not None
+
+
+def count_figures(text: str, unit: str) -> int:
+    """How many figures in the given unit the text states (「約6,500件…約1,000件」: 2)."""
+    return len(re.findall(_FIGURE + f"(?:{unit})", normalise(text)))
+
+
+_COUNTERS = ("社", "件", "人", "名", "校", "大学", "行", "組", "倍", "回", "円", "億円", "万円", "割", "%", "機関", "団体",
+             "か国", "地域", "プロジェクト", "事業", "拠点", "年", "ブロック", "種類")
+
+
+def same_count(a: str, b: str) -> bool:
+    """Two asked unit regexes that accept a common counter (件 and プロジェクト|件): a figure can answer either."""
+    return any(re.fullmatch(a, k) and re.fullmatch(b, k) for k in _COUNTERS)
 
 
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年|(?:平成|昭和|令和)\s*(?:\d{1,2}|元)\s*年|\d{1,2}\s*月|年度|\b(?:19|20)\d{2}\b")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,7 +20,8 @@ from index.retrieve import Passage
 from index.tokenise import terms
 from ingest.records import Chunk
 
-from .answer_types import UNITS_JA, AskedType, asked_type, explains, holds, later_clauses, places
+from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, explains, holds, later_clauses, places,
+                           same_count)
 from .question import QuestionInfo, year_spellings
 
 # Weights of the sentence score; set on the development gold set (README, "Answers").
@@ -98,20 +100,19 @@ def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, 
     header_meaning = {c.chunk.chunk_id: float(c.vector @ query_vector) for c in cands if c.index == 0}
     for c in cands:
         c.meaning = float(c.vector @ query_vector)
-        in_table = c.chunk.text.startswith("|")
-        if in_table:
-            # A row of figures means little to the encoder; its header says what it is about.
+        row = _row(c)
+        if row is not None:
+            # A row of figures means little to the encoder; its header says what it is about. Every row
+            # reads the header's words, however far below it the row stands.
             c.meaning = max(c.meaning, header_meaning.get(c.chunk.chunk_id, c.meaning))
-        have = term_cache(c.text) | term_cache(c.chunk.context)
+        header = " ".join(h for h, _ in row) if row else ""
+        have = term_cache(c.text) | term_cache(c.chunk.context) | (term_cache(header) if header else frozenset())
         c.keywords = len(wanted & have) / len(wanted) if wanted else 0.0
         c.relevance = W_MEANING * c.meaning + W_KEYWORDS * c.keywords
         c.score = c.relevance + W_RANK * (1 - c.rank / max(n_passages, 1))
-        if info.kind == "number" and (_FIGURE.search(c.text) or (in_table and re.search(r"\d", c.text))):
+        if info.kind == "number" and (_FIGURE.search(c.text) or (row and re.search(r"\d", c.text))):
             c.score += W_FIGURE
-            # A table row's figures carry their unit in the header, not beside the number.
-            header = c.chunk.text.split("\n", 1)[0] if in_table else ""
-            if info.unit and (re.search(r"\d[\d,.]*\s*(?:万|億|千)?\s*" + info.unit, c.text)
-                              or re.search(info.unit, header)):
+            if info.unit and _holds(c, "number", info.unit):
                 c.score += W_FIGURE
 
 
@@ -212,11 +213,60 @@ PART_KEEP_RATIO = 0.6      # elsewhere, a sentence for a further part must score
 
 
 def _holds(c: Candidate, part: str, unit: str | None = None) -> bool:
-    text = c.text
-    if c.chunk.text.startswith("|"):
-        # A table row's unit often stands in the header row.
-        text = c.chunk.text.split("\n", 1)[0] + "\n" + text
-    return holds(text, part, unit)
+    row = _row(c)
+    if row is None:
+        return holds(c.text, part, unit)
+    if part == "number" and unit:
+        # A table cell's unit often stands in its column's header (「機関数」, 「金額(億円)」).
+        return any(re.search(r"\d", v) and (holds(v, part, unit) or re.search(unit, h)) for h, v in row)
+    return holds(" ".join(h for h, _ in row) + "\n" + _row_line(c), part, unit)
+
+
+# -- tables: a cell means what its column's header says ------------------------------
+
+_NUMERIC_CELL = re.compile(r"^約?[△▲\-−]?\d[\d,.]*\s*%?$")
+
+
+def _cells(line: str) -> list[str]:
+    return [x.strip() for x in line.strip().strip("|").split("|")]
+
+
+def _row_line(c: Candidate) -> str:
+    """The table row a candidate quotes: its last line (a quote near the header runs from it)."""
+    return c.text.rstrip().rsplit("\n", 1)[-1].strip()
+
+
+@lru_cache(maxsize=512)
+def _headers(block: str) -> tuple[str, ...]:
+    """Each column's header in a markdown table: the lines above its rule (| --- |) and, below it,
+    those before the first row with a purely numeric cell (a second header line the parser put
+    under the rule, or a table whose rule the chunk lost). A header cell left empty continues the
+    one on its left (a header spanning columns)."""
+    lines = block.split("\n")
+    rule = next((i for i, line in enumerate(lines) if _TABLE_RULE.match(line)), -1)
+    first = next((i for i, line in enumerate(lines) if i > rule and any(_NUMERIC_CELL.match(x) for x in _cells(line))), rule + 1)
+    width = max(len(_cells(line)) for line in lines)
+    headers = [""] * width
+    for line in (line for line in lines[:first] if not _TABLE_RULE.match(line)):
+        cells, left = _cells(line), ""
+        for j in range(width):
+            cell = cells[j] if j < len(cells) else ""
+            left = cell or (left if j > 0 else "")
+            headers[j] = f"{headers[j]} {left}".strip()
+    return tuple(headers)
+
+
+def _row(c: Candidate) -> list[tuple[str, str]] | None:
+    """(column header, cell) for each cell of the table row the candidate quotes; None outside tables."""
+    line = _row_line(c)
+    if not line.startswith("|") or _TABLE_RULE.match(line):
+        return None
+    lines = c.chunk.text[:c.end].rstrip().split("\n")
+    start = len(lines) - 1
+    while start > 0 and lines[start - 1].strip().startswith("|"):
+        start -= 1   # the table this row belongs to begins after the last line that is not a row
+    headers = _headers("\n".join(line.strip() for line in lines[start:]))
+    return [(headers[j] if j < len(headers) else "", x) for j, x in enumerate(_cells(line))]
 
 
 def type_bonus(cands: list[Candidate], asked: AskedType) -> None:
@@ -253,12 +303,19 @@ def _following(cands: list[Candidate], c: Candidate, reach: int) -> list[Candida
     return out
 
 
-def _other_year(c: Candidate, info: QuestionInfo) -> bool:
-    """The sentence names a year, and none of the years the question asks about. A fiscal year
-    with its era left out (a table's 「14年度」) is read in each era it could belong to."""
-    named = set(year_spellings(c.text))
-    for m in re.finditer(r"(?<![\d元])(\d{1,2})\s*年度", c.text):
+def _years(c: Candidate) -> set[str]:
+    """The years a sentence names (a table row: its own line). A fiscal year with its era left out
+    (a table's 「14年度」) is read in each era it could belong to."""
+    text = _row_line(c) if _row(c) is not None else c.text
+    named = set(year_spellings(text))
+    for m in re.finditer(r"(?<![\d元])(\d{1,2})\s*年度", text):
         named |= {f"{era}{int(m.group(1))}年" for era in ("平成", "令和")}
+    return named
+
+
+def _other_year(c: Candidate, info: QuestionInfo) -> bool:
+    """The sentence names a year, and none of the years the question asks about."""
+    named = _years(c)
     return bool(named) and not named & set(info.years)
 
 
@@ -287,21 +344,26 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
     if asked.units:
         chosen: list[Candidate] = []
         for n, unit in enumerate(asked.units):
-            if any(_holds(c, "number", unit) for c in chosen):
+            # Two parts may ask in one unit (「公募件数と実施プロジェクト数」): each needs a figure of its own.
+            wanted = 1 + sum(same_count(u, unit) for u in asked.units[:n])
+            if sum(_figures(c, unit) for c in chosen) >= wanted:
                 continue
-            near = [d for c in chosen for d in _following(cands, c, PART_REACH) if _holds(d, "number", unit)]
+            near = [d for c in chosen for d in _following(cands, c, PART_REACH) if d not in chosen and _holds(d, "number", unit)]
             floor = PART_KEEP_RATIO * ranked[0].score if chosen else float("-inf")
-            anywhere = [c for c in ranked if c.score >= floor and _holds(c, "number", unit)]
+            anywhere = [c for c in ranked if c.score >= floor and c not in chosen and _holds(c, "number", unit)]
             found = near[:1] or anywhere[:1]
             if n == 0:
                 if not found:
                     return [], f"no retrieved sentence gives a figure in the unit asked for ({unit})"
                 pool = anywhere
                 if info.years:
-                    # A figure whose sentence names another year answers for that year, not the asked one.
+                    # A figure whose sentence names another year answers for that year, not the asked one;
+                    # one that names the asked year answers it better than one that names none.
                     pool = [c for c in pool if not _other_year(c, info)]
                     if not pool:
                         return [], f"the figures found are for other years than {info.years[0]}"
+                    dated = [c for c in pool if _years(c) & set(info.years) and c.score >= PART_KEEP_RATIO * pool[0].score]
+                    pool = dated + [c for c in pool if c not in dated]
                 if "円" in unit:  # a sum: its attribute (fee, prize, budget) must be the one stated
                     pool = [c for c in pool if _pins(c, info)]
                 found = pool[:1]
@@ -320,6 +382,14 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
         # A sentence that asks (「…とは何か。」) opens the answer; what follows it answers.
         chosen = [chosen[0], *_following(cands, chosen[0], EXPLAIN_FOLLOWING)]
     return _within(_later_parts(chosen, cands, info)), None
+
+
+def _figures(c: Candidate, unit: str) -> int:
+    """How many figures in the unit a candidate states (a table row: its cells that hold one)."""
+    row = _row(c)
+    if row is None:
+        return count_figures(c.text, unit)
+    return sum(1 for h, v in row if re.search(r"\d", v) and (holds(v, "number", unit) or re.search(unit, h)))
 
 
 def _asks(c: Candidate) -> bool:

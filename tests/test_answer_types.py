@@ -33,6 +33,11 @@ from qa_app.question import analyse
     ("予算は何億円？", ("number",), ("億円?",)),
     ("なぜ販路開拓が難しいのか？", ("why",), ()),
     ("How does the network train young engineers?", ("how",), ()),
+    # 「…数」 asks for a count as 何… does; two counts joined by と are two parts, even in one unit.
+    ("応募件数と採択プロジェクト数は？", ("number",), ("件", "(?:プロジェクト|件)")),
+    ("応募件数と採択件数は？", ("number",), ("件", "件")),
+    ("参加企業数は？", ("number",), ("社",)),
+    ("参加者の人数は何人？", ("number",), ("[人名]",)),
     ("Why does the council need more investment?", ("why",), ()),
 ])
 def test_asked_type_in_both_languages(question, parts, units):
@@ -237,3 +242,33 @@ def test_an_english_sum_is_answered_only_by_a_figure_of_its_attribute():
     stated = "協会では展示会を開いている。会員の年会費は1万円である。"
     chosen, reason = ex.shape(_cands(stated, [0.4, 0.9]), asked_type(q), analyse(q))
     assert reason is None and chosen[0].index == 1
+
+
+def test_two_counts_in_one_unit_each_get_a_figure():
+    q = "応募件数と採択件数は？"
+    text = "公募には約600件の応募があった。審査を経て、約90件が採択された。採択の決め手は試作品だった。"
+    chosen, reason = ex.shape(_cands(text, [0.9, 0.5, 0.3]), asked_type(q), analyse(q))
+    assert reason is None and [c.index for c in chosen] == [0, 1]
+
+
+def test_a_figure_naming_the_asked_year_beats_one_naming_none():
+    q = "平成20年度に商談会に参加したのは何社？"
+    text = "全国では約300社が商談会に参加している。平成20年度には85社が商談会に参加した。"
+    chosen, _ = ex.shape(_cands(text, [0.8, 0.6]), asked_type(q), analyse(q))
+    assert chosen[0].index == 1
+
+
+TABLE = ("|  | 大学 |  | 企業 |  |\n| --- | --- | --- | --- | --- |\n|  | 参加者数 | 機関数 | 参加者数 | 機関数 |\n"
+         "| 平成17年度 | 120 | 14 | 300 | 51 |\n| 平成18年度 | 130 | 15 | 320 | 55 |\n| 平成19年度 | 150 | 17 | 410 | 63 |")
+
+
+def test_a_table_cell_takes_its_unit_from_the_column_header_and_its_year_from_the_row():
+    cands = _cands(TABLE, [0.5, 0.1, 0.5, 0.9, 0.7, 0.8])
+    # A spanning header (an empty cell after 「企業」) heads both columns under it.
+    assert ex._row(cands[4])[3:] == [("企業 参加者数", "320"), ("企業 機関数", "55")]
+    q = "平成18年度に共同研究に参加した企業は何機関？"
+    chosen, reason = ex.shape(cands, asked_type(q), analyse(q))
+    assert reason is None and chosen[0].index == 4
+    # No column counts 社: the table does not answer in that unit.
+    q = "平成18年度に参加した企業は何社？"
+    assert ex.shape(cands, asked_type(q), analyse(q))[0] == []
