@@ -168,14 +168,27 @@ def _citation(n: int, c: ex.Candidate) -> Citation:
                     text=quote, start=start, boxes=boxes, subject=chunk.subject)
 
 
+def _titles_if_mixed(citations: list[Citation]) -> list[str]:
+    """The cited documents' titles, in citation order, when the citations come from more than one:
+    an answer must never mix documents without saying so (issue 13)."""
+    first: dict[str, str] = {}
+    for c in citations:
+        first.setdefault(c.doc_id, c.title or c.doc_id)
+    return list(first.values()) if len(first) > 1 else []
+
+
 def _list_answer(question: str, info: QuestionInfo, items: list[tuple[str, ex.Candidate]]) -> Answer:
     citations = [_citation(n, c) for n, (_, c) in enumerate(items, start=1)]
     lines = [f"{n}. {name} — 「{cit.text}」[{n}]" for n, ((name, _), cit) in enumerate(zip(items, citations), 1)]
+    titles = _titles_if_mixed(citations)
     if info.language == "ja":
         head = f"資料では次の{len(items)}件が該当します。"
+        if titles:
+            head += f"（{len(titles)}つの異なる資料から: {'、'.join(f'『{t}』' for t in titles)}）"
     else:
         noun = "cluster or project" if len(items) == 1 else "clusters or projects"
-        head = f"Found in {len(items)} {noun} (quotes are from the Japanese documents):"
+        mixed = f", from {len(titles)} different documents ({'; '.join(titles)})" if titles else ""
+        head = f"Found in {len(items)} {noun}{mixed} (quotes are from the Japanese documents):"
     return Answer(question, info.language, "list", "\n".join([head, *lines]), True, citations,
                   [ListItem(name, n) for n, (name, _) in enumerate(items, start=1)])
 
@@ -184,11 +197,14 @@ def _fact_answer(question: str, info: QuestionInfo, chosen: list[ex.Candidate]) 
     citations = [_citation(n, c) for n, c in enumerate(chosen, start=1)]
     quotes = [f"「{c.text}」[{c.n}]" for c in citations]
     figure = ex.leading_figure(citations[0].text, info.unit) if info.kind == "number" else None
+    titles = _titles_if_mixed(citations)
     if info.language == "ja":
         head = f"{figure}。" if figure else ""
-        text = head + "資料によると、" + "".join(quotes)
+        source = f"{len(titles)}つの異なる資料（{'、'.join(f'『{t}』' for t in titles)}）" if titles else "資料"
+        text = head + source + "によると、" + "".join(quotes)
     else:
-        where = f"{citations[0].title}, p.{citations[0].page}"
+        where = (f"{len(titles)} different documents ({'; '.join(titles)})" if titles
+                 else f"{citations[0].title}, p.{citations[0].page}")
         lead = f"The figure given is {figure}. " if figure else ""
         text = f"{lead}According to {where}: " + " ".join(quotes)
     return Answer(question, info.language, info.kind, text, True, citations)
