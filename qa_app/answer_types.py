@@ -46,6 +46,7 @@ UNITS_EN = {
     r"yen": "円",
 }
 _MONEY_EN = re.compile(r"\bhow much\b|\bwhat (?:is|was|were|are) the (?:\w+ ){0,2}?(?:budget|cost|fee|price|amount|sales|revenue)"
+                       r"|\bwhat (?:\w+ )?(?:sales|revenue|turnover|budget|amount) (?:did|does|do|has|have|was|were)\b"
                        r"|\b(?:budget|fee|cost)s? (?:of|for|was|is)\b", re.I)
 _MONEY_JA = re.compile(r"いくら|予算|金額|費用|[会受講]?費は|料金|売上|投資額|補助額")
 _PERCENT = re.compile(r"percent|percentage|share|rate|割合|比率|シェア|率は", re.I)

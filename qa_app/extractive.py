@@ -364,6 +364,12 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
                         return [], f"the figures found are for other years than {info.years[0]}"
                     dated = [c for c in pool if _years(c) & set(info.years) and c.score >= PART_KEEP_RATIO * pool[0].score]
                     pool = dated + [c for c in pool if c not in dated]
+                if len(asked.units) > 1 and pool:
+                    # Of the sentences about as good as the best, the one giving figures for more of
+                    # the asked parts (「47社が集まって、80組の…」 for 何社…何組) answers first.
+                    near_top = [c for c in pool if c.score >= PART_KEEP_RATIO * pool[0].score]
+                    held = {id(c): sum(_holds(c, "number", u) for u in set(asked.units)) for c in near_top}
+                    pool = sorted(near_top, key=lambda c: -held[id(c)]) + [c for c in pool if c not in near_top]
                 if "円" in unit:  # a sum: its attribute (fee, prize, budget) must be the one stated
                     pool = [c for c in pool if _pins(c, info)]
                 found = pool[:1]

@@ -37,6 +37,8 @@ from qa_app.question import analyse
     ("応募件数と採択プロジェクト数は？", ("number",), ("件", "(?:プロジェクト|件)")),
     ("応募件数と採択件数は？", ("number",), ("件", "件")),
     ("参加企業数は？", ("number",), ("社",)),
+    # "what sales did they …" asks for a sum as "how much" does.
+    ("How many engineers joined, and what sales did they bring in?", ("number",), ("[人名]", "円")),
     ("参加者の人数は何人？", ("number",), ("[人名]",)),
     ("Why does the council need more investment?", ("why",), ()),
 ])
@@ -272,3 +274,10 @@ def test_a_table_cell_takes_its_unit_from_the_column_header_and_its_year_from_th
     # No column counts 社: the table does not answer in that unit.
     q = "平成18年度に参加した企業は何社？"
     assert ex.shape(cands, asked_type(q), analyse(q))[0] == []
+
+
+def test_of_the_sentences_near_the_best_the_one_giving_more_asked_figures_comes_first():
+    q = "見本市には何社が出展し、何組が契約に進んだ？"
+    text = "見本市の案内は300社に送った。見本市には52社が出展し、140組の面談が行われた。そのうち12組が契約に進んだ。"
+    chosen, _ = ex.shape(_cands(text, [0.9, 0.8, 0.4]), asked_type(q), analyse(q))
+    assert [c.index for c in chosen] == [1, 2]
