@@ -266,6 +266,33 @@ def test_test_splits_share_no_question_with_dev():
         assert not repeated, f"{split} repeats development questions: {repeated}"
 
 
+FROZEN_AFTER = 84   # dev questions past dev-084 were written after the test split was frozen
+SHARED_RUN = 12     # characters two evidence quotes may share before they are the same evidence
+
+
+def shares_evidence(a: list[str], b: list[str], run: int = SHARED_RUN) -> bool:
+    """Whether a quote of ``a`` and a quote of ``b`` share ``run`` consecutive characters."""
+    for x in a:
+        for y in b:
+            short, long_ = (x, y) if len(x) <= len(y) else (y, x)
+            if any(short[i:i + run] in long_ for i in range(max(1, len(short) - run + 1))):
+                return True
+    return False
+
+
+def test_later_dev_questions_share_no_evidence_with_test():
+    """Tuning on a dev question that quotes a test question's evidence is tuning on the test."""
+    test = load_split("test")
+    leaks = [(r["id"], t["id"]) for r in load_split("dev")[FROZEN_AFTER:]
+             for t in test if shares_evidence(r["evidence"], t["evidence"])]
+    assert not leaks, f"dev questions quoting test evidence: {leaks}"
+
+
+def test_shared_evidence_check_can_fail():
+    assert shares_evidence(["ベンチャー企業へセールspartnerという人材"], ["企業へセールspartnerという人材を派遣"])
+    assert not shares_evidence(["ベンチャー企業へ"], ["企業へセールs"])
+
+
 # ---------------------------------------------------------------- grounding in the seeds
 
 
