@@ -100,6 +100,7 @@ class AskedType:
     parts: tuple[str, ...]
     units: tuple[str, ...]      # a regex per asked unit (same order as the unit parts)
     many: bool = False          # the entity is asked in the plural ("which countries"): an enumeration answers
+    topic: str | None = None    # what a "what is X / Xとは" question asks to have defined
 
     @property
     def explains(self) -> bool:
@@ -147,7 +148,35 @@ def asked_type(question: str) -> AskedType:
             ordered.append((at, u))
     ordered_units = tuple(u for _, u in ordered)
     return AskedType(tuple(dict.fromkeys(p if not p.startswith("unit:") else "number" for _, p in parts)),
-                     ordered_units, _PLURAL.search(text) is not None)
+                     ordered_units, _PLURAL.search(text) is not None, None if units else defined_topic(text))
+
+
+# "What kind of group is the DTF", "What is MFCA?", 「DTFとは何？」「DTFってどんな集まり？」: the question
+# asks what a named thing is. The name is a run of Latin letters (an acronym or a Latin-script name) or,
+# in Japanese, the word run right before とは / って.
+_DEFINE_EN = re.compile(r"\b(?i:what) (?:kind|sort|type) of (?:\w+ ){1,2}?(?:is|are|was|were)\b|^\s*(?i:what) (?:is|are|was|were) (?:the |an? )?[A-Z][\w\-]*(?: [A-Z][\w\-]*)*\s*\??\s*$"
+                        r"|\b(?i:what) does [A-Z][\w\-]* (?:stand for|do)\b")
+_DEFINE_JA = re.compile(r"([A-Za-z0-9\-・ァ-ヶー一-龥]{2,})(?:とは|って)(?:何|なに|どんな|どういう)?")
+_LATIN_NAME = re.compile(r"(?<![\w\-])[A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*(?![\w\-])")   # DTF, K-RIP
+
+
+def defined_topic(question: str) -> str | None:
+    """The thing a "what is X" question asks to have defined, or None for other questions."""
+    m = _DEFINE_JA.search(question)
+    if m and re.search(r"(?:とは|って)(?:何|なに|どんな|どういう)", question):
+        return m.group(1)
+    if _DEFINE_EN.search(question):
+        names = [n for n in _LATIN_NAME.findall(question) if len(n) >= 2 and not re.fullmatch(r"FY\d+", n)]
+        return names[0] if names else None
+    return None
+
+
+def defines(text: str, topic: str) -> bool:
+    """The text states what ``topic`` is: the topic glossed in brackets (「DTF(デスクトップファクトリー)は」),
+    or followed by とは / というのは. A plain 「DTFは」 only says something about it."""
+    flat = re.sub(r"\s+", "", normalise(text))
+    key = re.escape(re.sub(r"\s+", "", normalise(topic)))
+    return re.search(key + r"(?:\([^)]{1,30}\)|とは|というのは)", flat) is not None
 
 
 def has_figure(text: str, unit: str) -> bool:

@@ -20,8 +20,8 @@ from index.retrieve import Passage
 from index.tokenise import terms
 from ingest.records import Chunk
 
-from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, explains, holds, later_clauses, places,
-                           same_count)
+from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, defines, explains, holds, later_clauses,
+                           places, same_count)
 from .question import QuestionInfo, year_spellings
 
 # Weights of the sentence score; set on the development gold set (README, "Answers").
@@ -282,6 +282,8 @@ def type_bonus(cands: list[Candidate], asked: AskedType) -> None:
                 c.score += W_TYPE   # an enumeration of places answers "which countries/regions"
         elif {"why", "how"} & set(asked.parts) and explains(c.text):
             c.score += W_EXPLAINS
+        if asked.topic and defines(c.text, asked.topic):
+            c.score += W_TYPE   # "what is X": the sentence that says what X is
         if not asked.units and _fragment(c):  # a figure question's answer often stands in a caption
             c.score -= W_FRAGMENT
 

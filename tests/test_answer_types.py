@@ -12,7 +12,7 @@ import pytest
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
 from qa_app import extractive as ex
-from qa_app.answer_types import asked_type, has_figure, holds
+from qa_app.answer_types import asked_type, defines, has_figure, holds
 from qa_app.question import analyse
 
 
@@ -281,3 +281,26 @@ def test_of_the_sentences_near_the_best_the_one_giving_more_asked_figures_comes_
     text = "見本市の案内は300社に送った。見本市には52社が出展し、140組の面談が行われた。そのうち12組が契約に進んだ。"
     chosen, _ = ex.shape(_cands(text, [0.9, 0.8, 0.4]), asked_type(q), analyse(q))
     assert [c.index for c in chosen] == [1, 2]
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("What kind of network is the QRX in Kobe?", "QRX"),
+    ("What is XYZ-Net?", "XYZ-Net"),
+    ("神戸のQRXってどんな集まり？", "QRX"),
+    ("サンプル機構とは何ですか？", "サンプル機構"),
+    ("What kind of events did QRX hold in FY2008?", None),   # asks about its events, not what it is
+    ("How many firms joined QRX?", None),
+])
+def test_a_what_is_question_names_the_thing_to_define(question, topic):
+    assert asked_type(question).topic == topic
+
+
+def test_the_sentence_that_glosses_the_asked_name_answers_what_it_is():
+    assert defines("神戸地域のQRX（クイック試作ネットワーク）は精密加工の企業が集まる会である。", "QRX")
+    assert defines("QRXとは、試作を請け負う企業の集まりである。", "QRX")
+    assert not defines("QRX は参加企業数が増えている。", "QRX")
+    q = "What kind of network is the QRX in Kobe?"
+    text = "QRX は参加企業数が増えている。神戸地域のQRX（クイック試作ネットワーク）は精密加工の企業が集まる会である。"
+    cands = _cands(text, [0.6, 0.5])
+    ex.type_bonus(cands, asked_type(q))
+    assert ex.pick(cands)[0].index == 1
