@@ -49,7 +49,8 @@ _MONEY_EN = re.compile(r"\bhow much\b|\bwhat (?:is|was|were|are) the (?:\w+ ){0,
                        r"|\bwhat (?:\w+ )?(?:sales|revenue|turnover|budget|amount) (?:did|does|do|has|have|was|were)\b"
                        r"|\b(?:budget|fee|cost)s? (?:of|for|was|is)\b", re.I)
 _MONEY_JA = re.compile(r"いくら|予算|金額|費用|[会受講]?費は|料金|売上|投資額|補助額")
-_PERCENT = re.compile(r"percent|percentage|share|rate|割合|比率|シェア|率は", re.I)
+# Whole English words only: "strategy", "cooperate" and "corporate" hold "rate", and "share" is also a verb.
+_PERCENT = re.compile(r"\bper ?cent(?:age)?s?\b|\b(?:what|the) share\b|\bshare of\b|\brates?\b|割合|比率|シェア|率は", re.I)
 _RATIO = re.compile(r"how many times|何倍|倍率", re.I)
 
 _WHO = re.compile(r"\bwho\b|\bwhom\b|誰|だれ|どなた|どの(?:人|方)", re.I)

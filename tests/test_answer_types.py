@@ -37,6 +37,9 @@ from qa_app.question import analyse
     ("応募件数と採択プロジェクト数は？", ("number",), ("件", "(?:プロジェクト|件)")),
     ("応募件数と採択件数は？", ("number",), ("件", "件")),
     ("参加企業数は？", ("number",), ("社",)),
+    # A share is asked by whole words: "strategy", "cooperate", "corporate" hold "rate" but ask none.
+    ("Which study groups in the innovation strategy cooperate with corporate labs?", (), ()),
+    ("What share of the budget went to research?", ("number",), ("[%割]",)),
     # "what sales did they …" asks for a sum as "how much" does.
     ("How many engineers joined, and what sales did they bring in?", ("number",), ("[人名]", "円")),
     ("参加者の人数は何人？", ("number",), ("[人名]",)),
