@@ -228,6 +228,19 @@ def _proper_nouns(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@lru_cache(maxsize=2_000)
+def is_name(text: str) -> bool:
+    """Whether text reads as a name (of a cluster, project, body) rather than a phrase the chunker took
+    for one (「例えば北海道や沖縄」, 「法人化された国立大学」, 「人件費の範囲で活動だけ」): nouns only,
+    with their prefixes, suffixes, brackets and dots — no particle but の, no verb, adjective or adverb."""
+    tokenizer, mode = _sudachi()
+    for m in tokenizer.tokenize(normalise(text)[:200], mode):
+        pos = m.part_of_speech()
+        if pos[0] not in ("名詞", "接頭辞", "接尾辞", "補助記号", "空白", "記号") and m.surface() != "の":
+            return False
+    return True
+
+
 def places(text: str) -> frozenset[str]:
     """The place names in text (Sudachi's 名詞-固有名詞-地名)."""
     tokenizer, mode = _sudachi()

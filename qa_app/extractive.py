@@ -20,8 +20,8 @@ from index.retrieve import Passage
 from index.tokenise import terms
 from ingest.records import Chunk
 
-from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, defines, explains, holds, later_clauses,
-                           places, same_count)
+from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, defines, explains, holds, is_name,
+                           later_clauses, places, same_count)
 from .question import QuestionInfo, year_spellings
 
 # Weights of the sentence score; set on the development gold set (README, "Answers").
@@ -148,8 +148,8 @@ def pick_items(cands: list[Candidate]) -> list[tuple[str, Candidate]]:
     intro: dict[str, Candidate] = {}
     for c in cands:
         name = c.chunk.subject.strip()
-        if not name:
-            continue
+        if not name or not is_name(name):
+            continue   # a phrase the chunker took for a subject names no entry
         key = re.sub(r"\s+", "", name)
         if key not in best or _item_score(c) > _item_score(best[key][1]):
             best[key] = (name, c)

@@ -12,7 +12,7 @@ import pytest
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
 from qa_app import extractive as ex
-from qa_app.answer_types import asked_type, defines, has_figure, holds
+from qa_app.answer_types import asked_type, defines, has_figure, holds, is_name
 from qa_app.question import analyse
 
 
@@ -307,3 +307,22 @@ def test_the_sentence_that_glosses_the_asked_name_answers_what_it_is():
     cands = _cands(text, [0.6, 0.5])
     ex.type_bonus(cands, asked_type(q))
     assert ex.pick(cands)[0].index == 1
+
+
+@pytest.mark.parametrize("subject, name", [
+    ("みちのく試作ネットワーク", True), ("HAKODATE 食品プロジェクト(道南)", True), ("東部会", True),
+    ("例えば青森や秋田", False),            # an adverb and a list: the start of an example sentence
+    ("法人化された研究所", False),           # a verb phrase
+    ("会員の会費の範囲で活動だけ", False),    # particles other than の
+])
+def test_a_subject_must_read_as_a_name(subject, name):
+    assert is_name(subject) is name
+
+
+def test_a_list_entry_is_never_named_by_a_phrase_the_chunker_took_for_a_subject():
+    a = _chunk("例えば青森や秋田では、試作の共同受注を行っている。", "a-0")
+    b = _chunk("みちのく試作ネットワークでは、試作の共同受注を行っている。", "b-0")
+    a.subject, b.subject = "例えば青森や秋田", "みちのく試作ネットワーク"
+    cands = [ex.Candidate(a, 0, *a.sentences[0], 0, np.ones(8, dtype=np.float32), score=0.80, keywords=0.8),
+             ex.Candidate(b, 0, *b.sentences[0], 1, np.ones(8, dtype=np.float32), score=0.78, keywords=0.8)]
+    assert [name for name, _ in ex.pick_items(cands)] == ["みちのく試作ネットワーク"]
