@@ -194,6 +194,12 @@ _COUNTERS = ("社", "件", "人", "名", "校", "大学", "行", "組", "倍", "
              "か国", "地域", "プロジェクト", "事業", "拠点", "年", "ブロック", "種類")
 
 
+def counted_unit(label: str) -> str | None:
+    """The unit a 「…数」 label counts in (a table header 「参画者数」: persons, 「機関数」: 機関), or None."""
+    m = _COUNT_OF_JA.search(normalise(label))
+    return UNITS_JA[_COUNTED_JA[m.group(1)]] if m else None
+
+
 def same_count(a: str, b: str) -> bool:
     """Two asked unit regexes that accept a common counter (件 and プロジェクト|件): a figure can answer either."""
     return any(re.fullmatch(a, k) and re.fullmatch(b, k) for k in _COUNTERS)

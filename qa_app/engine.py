@@ -196,7 +196,7 @@ def _list_answer(question: str, info: QuestionInfo, items: list[tuple[str, ex.Ca
 def _fact_answer(question: str, info: QuestionInfo, chosen: list[ex.Candidate]) -> Answer:
     citations = [_citation(n, c) for n, c in enumerate(chosen, start=1)]
     quotes = [f"「{c.text}」[{c.n}]" for c in citations]
-    figure = ex.leading_figure(citations[0].text, info.unit) if info.kind == "number" else None
+    figure = ex.leading_figure(citations[0].text, info.unit, chosen[0], question) if info.kind == "number" else None
     titles = _titles_if_mixed(citations)
     if info.language == "ja":
         head = f"{figure}。" if figure else ""

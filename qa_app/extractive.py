@@ -18,10 +18,11 @@ import numpy as np
 
 from index.retrieve import Passage
 from index.tokenise import terms
+from index.translate import keyword_terms as translated_terms
 from ingest.records import Chunk
 
-from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, defines, explains, holds, is_name,
-                           later_clauses, places, same_count)
+from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, counted_unit, defines, explains, holds,
+                           is_name, later_clauses, places, same_count)
 from .question import QuestionInfo, year_spellings
 
 # Weights of the sentence score; set on the development gold set (README, "Answers").
@@ -182,12 +183,18 @@ def _introduces(c: Candidate) -> bool:
     return bool(subject) and re.sub(r"\s+", "", c.text).startswith(subject)
 
 
-def leading_figure(text: str, unit: str | None) -> str | None:
-    """The figure a number question asks for, as the sentence writes it (e.g. 約10,700社).
+def leading_figure(text: str, unit: str | None, cand: Candidate | None = None, question: str | None = None) -> str | None:
+    """The figure a number question asks for, as the sentence writes it (e.g. 約10,700社); from a table
+    row, the asked cell with its column's header (「501（民間企業 機関数）」).
 
-    Only when the question names its unit: a figure of another unit would
-    answer a different question.
+    Only when the question names its unit (or, for a table, its column): a figure of another unit
+    would answer a different question.
     """
+    row = _row(cand) if cand is not None else None
+    if row is not None and question:
+        cell = _asked_cell(row, question, unit)
+        if cell is not None:
+            return f"{cell[1]}（{cell[0]}）" if cell[0] else cell[1]
     if not unit:
         return None
     if text.startswith("|"):
@@ -217,8 +224,7 @@ def _holds(c: Candidate, part: str, unit: str | None = None) -> bool:
     if row is None:
         return holds(c.text, part, unit)
     if part == "number" and unit:
-        # A table cell's unit often stands in its column's header (「機関数」, 「金額(億円)」).
-        return any(re.search(r"\d", v) and (holds(v, part, unit) or re.search(unit, h)) for h, v in row)
+        return any(_cell_holds(h, v, unit) for h, v in row)
     return holds(" ".join(h for h, _ in row) + "\n" + _row_line(c), part, unit)
 
 
@@ -397,7 +403,32 @@ def _figures(c: Candidate, unit: str) -> int:
     row = _row(c)
     if row is None:
         return count_figures(c.text, unit)
-    return sum(1 for h, v in row if re.search(r"\d", v) and (holds(v, "number", unit) or re.search(unit, h)))
+    return sum(1 for h, v in row if _cell_holds(h, v, unit))
+
+
+def _cell_holds(header: str, value: str, unit: str) -> bool:
+    """A table cell gives a figure in the unit: beside it, or by its column's header — a header that
+    counts (「機関数」; 「参画者数」: persons) says what, else the unit named in it (「金額(億円)」)."""
+    if not re.search(r"\d", value):
+        return False
+    if holds(value, "number", unit):
+        return True
+    counted = counted_unit(header)
+    return same_count(counted, unit) if counted else re.search(unit, header) is not None
+
+
+def _asked_cell(row: list[tuple[str, str]], question: str, unit: str | None) -> tuple[str, str] | None:
+    """The cell of a table row a number question asks for: a figure (in the asked unit, when one is
+    asked) under the column whose header shares the most words with the question."""
+    asked = asked_type(question)
+    unit = asked.units[0] if asked.units else unit
+    words = set(terms(question))
+    if not re.search(r"[\u3040-\u9FFF]", question):
+        words |= {wt.term for wt in translated_terms(question)}
+    cells = [(h, v) for h, v in row if _NUMERIC_CELL.match(v) and (unit is None or _cell_holds(h, v, unit))]
+    if not cells:
+        return None
+    return max(cells, key=lambda hv: len(words & set(terms(hv[0]))))   # ties: the leftmost
 
 
 def _asks(c: Candidate) -> bool:

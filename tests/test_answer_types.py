@@ -326,3 +326,14 @@ def test_a_list_entry_is_never_named_by_a_phrase_the_chunker_took_for_a_subject(
     cands = [ex.Candidate(a, 0, *a.sentences[0], 0, np.ones(8, dtype=np.float32), score=0.80, keywords=0.8),
              ex.Candidate(b, 0, *b.sentences[0], 1, np.ones(8, dtype=np.float32), score=0.78, keywords=0.8)]
     assert [name for name, _ in ex.pick_items(cands)] == ["みちのく試作ネットワーク"]
+
+
+def test_a_table_answer_leads_with_the_asked_cell_and_its_column():
+    cands = _cands(TABLE, [0.5, 0.1, 0.5, 0.9, 0.7, 0.8])
+    row = cands[4]   # 平成18年度
+    # The header that counts (「機関数」, 「参加者数」: persons) decides the unit, not a word inside it.
+    assert ex.leading_figure(row.text, None, row, "平成18年度に共同研究に参加した企業は何機関？") == "55（企業 機関数）"
+    assert ex.leading_figure(row.text, "[人名]", row, "平成18年度に大学から参加したのは何人？") == "130（大学 参加者数）"
+    q = "平成18年度に大学から参加したのは何人？"
+    chosen, reason = ex.shape(cands, asked_type(q), analyse(q))
+    assert reason is None and chosen[0].index == 4
