@@ -30,6 +30,8 @@ UNITS_JA = {
     "機関": "機関", "団体": "団体", "か国": "[かカヶケ]国", "カ国": "[かカヶケ]国", "ヶ国": "[かカヶケ]国",
     "地域": "地域", "プロジェクト": "(?:プロジェクト|件)", "事業": "(?:事業|件)", "拠点": "(?:拠点|か所|箇所)",
     "年": "年", "ブロック": "ブロック", "種類": "種類", "回目": "回",
+    # Durations: 何日間, 何時間, 何か月, 何週間 (何日 alone asks a date).
+    "日間": "日", "時間": "時間", "か月": "[かカヶケ]?月", "カ月": "[かカヶケ]?月", "ヶ月": "[かカヶケ]?月", "週間": "週",
 }
 # English nouns after "how many" and the Japanese units that count them.
 UNITS_EN = {
@@ -44,6 +46,8 @@ UNITS_EN = {
     r"organi[sz]ations?|institutions?|bodies|agencies": "(?:機関|団体)",
     r"regions?|areas?|blocks?": "(?:地域|ブロック)",
     r"yen": "円",
+    # Durations: "how many years/days" is answered by 10年, 3日, not by a count of firms.
+    r"years?": "年(?:間|程度|以上|ほど|近く|余り|[~〜～\-])", r"days?": "日", r"hours?": "時間", r"months?": "[かカヶケ]?月", r"weeks?": "週",
 }
 _MONEY_EN = re.compile(r"\bhow much\b|\bwhat (?:is|was|were|are) the (?:\w+ ){0,2}?(?:budget|cost|fee|price|amount|sales|revenue)"
                        r"|\bwhat (?:\w+ )?(?:sales|revenue|turnover|budget|amount) (?:did|does|do|has|have|was|were)\b"
@@ -191,7 +195,7 @@ def count_figures(text: str, unit: str) -> int:
 
 
 _COUNTERS = ("社", "件", "人", "名", "校", "大学", "行", "組", "倍", "回", "円", "億円", "万円", "割", "%", "機関", "団体",
-             "か国", "地域", "プロジェクト", "事業", "拠点", "年", "ブロック", "種類")
+             "か国", "地域", "プロジェクト", "事業", "拠点", "年", "ブロック", "種類", "日", "時間", "月", "か月", "週")
 
 
 def counted_unit(label: str) -> str | None:

@@ -337,3 +337,13 @@ def test_a_table_answer_leads_with_the_asked_cell_and_its_column():
     q = "平成18年度に大学から参加したのは何人？"
     chosen, reason = ex.shape(cands, asked_type(q), analyse(q))
     assert reason is None and chosen[0].index == 4
+
+
+def test_a_duration_is_asked_in_its_own_unit_not_as_a_count():
+    assert asked_type("How many days does the training course last?").units == ("日",)
+    assert asked_type("見学研修は何日間？").units == ("日",)
+    assert asked_type("研修は何か月続く？").units == ("[かカヶケ]?月",)
+    years = asked_type("How many years does it take to build the network?").units[0]
+    assert has_figure("ネットワーク形成には10年~20年程度かかる。", years)
+    assert has_figure("3年間の事業である。", years)
+    assert not has_figure("平成13年3月に計画を策定した。", years)   # a date, not a duration
