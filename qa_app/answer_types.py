@@ -47,7 +47,7 @@ UNITS_EN = {
     r"regions?|areas?|blocks?": "(?:地域|ブロック)",
     r"yen": "円",
     # Durations: "how many years/days" is answered by 10年, 3日, not by a count of firms.
-    r"years?": "年(?:間|程度|以上|ほど|近く|余り|[~〜～\-])", r"days?": "日", r"hours?": "時間", r"months?": "[かカヶケ]?月", r"weeks?": "週",
+    r"years?": r"年(?:間|程度|以上|ほど|近く|余り|[~〜～\-])", r"days?": "日", r"hours?": "時間", r"months?": "[かカヶケ]?月", r"weeks?": "週",
 }
 _MONEY_EN = re.compile(r"\bhow much\b|\bwhat (?:is|was|were|are) the (?:\w+ ){0,2}?(?:budget|cost|fee|price|amount|sales|revenue)"
                        r"|\bwhat (?:\w+ )?(?:sales|revenue|turnover|budget|amount) (?:did|does|do|has|have|was|were)\b"
