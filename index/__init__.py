@@ -22,6 +22,8 @@ _WHERE = {
     "Retriever": "retrieve", "Passage": "retrieve", "Mode": "retrieve", "is_japanese": "retrieve",
     # the embedder and the keyword terms, for whoever scores text the way the index does
     "get_embedder": "embeddings", "terms": "tokenise",
+    # an English question's dictionary translations, by the word they came from (qa_app/refusal.py)
+    "keyword_terms": "translate", "WeightedTerm": "translate",
     # the index directory holds an index when this file is in it
     "STORE_FILE": "store",
     # what an index holds, read without models (browsing, the upload page)

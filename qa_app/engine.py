@@ -11,18 +11,19 @@ falling back to the extractive answer when it fails.
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 
+from index import keyword_terms
 from index.retrieve import Mode, Passage, Retriever
 
 from . import extractive as ex
+from . import refusal as rf
 from . import rerank as rr
 from .answer_types import asked_type
-from .question import QuestionInfo, analyse, year_mentioned
+from .question import QuestionInfo, analyse
 from .records import Answer, Citation, ListItem
 from .limits import check_question
 
@@ -126,30 +127,48 @@ class AnswerEngine:
         ex.type_bonus(cands, asked)
         best = max((c.relevance for c in cands), default=0.0)
 
-        reason = _refusal_reason(info, passages, best, self.abstain_below[info.language])
+        concepts = self.concepts(question, info)
+        reason = rf.before_answer(info, passages, best, self.abstain_below[info.language], concepts)
         if reason:
-            return Answer(question, info.language, info.kind, refusal(info), False, notes=[reason]), best
+            return _refused(question, info, reason), best
         if info.kind == "list":
             items = ex.pick_items(cands)
             if items:
+                reason = rf.after_answer(self._evidence(info, asked, concepts, [c for _, c in items]), self._terms)
+                if reason:
+                    return _refused(question, info, reason), best
                 return _list_answer(question, info, items), best
         chosen, reason = ex.shape(cands, asked, info)
+        if not reason:
+            reason = rf.after_answer(self._evidence(info, asked, concepts, chosen), self._terms)
         if reason:
-            return Answer(question, info.language, info.kind, refusal(info), False, notes=[reason]), best
+            return _refused(question, info, reason), best
         return _fact_answer(question, info, chosen), best
 
+    def concepts(self, question: str, info: QuestionInfo) -> tuple[rf.Concept, ...]:
+        """The question's content words, weighed by their rarity in this index (qa_app/refusal.py)."""
+        keyword = self.retriever.keyword
+        n = max(len(keyword.ids), 1)
+        if info.language == "ja":
+            return rf.concepts_ja(question, keyword.frequency, n)
+        # Every dictionary translation, not only those the corpus uses: a word none of whose
+        # translations any passage uses is itself evidence (refusal.before_answer).
+        return rf.concepts_en(question, keyword_terms(question), keyword.frequency, n)
 
-def _refusal_reason(info: QuestionInfo, passages: list[Passage], best: float, threshold: float) -> str | None:
-    if not passages:
-        return "no passage matched the question"
-    if best < threshold:
-        return f"best evidence scored {best:.2f}, below the {threshold} needed to answer"
-    seen = "".join(re.sub(r"\s+", "", p.chunk.text) for p in passages)
-    if info.years and not year_mentioned(info.years, seen):
-        return f"the question names {', '.join(info.years[:2])}, which no retrieved passage mentions"
-    if info.attribute and info.attribute not in seen:
-        return f"the question asks for 「{info.attribute}」, which no retrieved passage mentions"
-    return None
+    @staticmethod
+    def _evidence(info: QuestionInfo, asked, concepts, chosen: list[ex.Candidate]) -> rf.Evidence:
+        return rf.Evidence(info, asked, concepts, tuple(_quote(c) for c in chosen))
+
+
+def _quote(c: ex.Candidate) -> rf.Quote:
+    chunk = c.chunk
+    before = tuple(chunk.text[s:e] for s, e in chunk.sentences[:c.index] if e <= c.start)
+    return rf.Quote(c.text, before, chunk.text, f"{chunk.context}\n{chunk.subject}\n{chunk.title}",
+                    table=chunk.text.lstrip().startswith("|"))
+
+
+def _refused(question: str, info: QuestionInfo, reason: str) -> Answer:
+    return Answer(question, info.language, info.kind, refusal(info), False, notes=[reason])
 
 
 def refusal(info: QuestionInfo) -> str:
