@@ -153,7 +153,7 @@ class AnswerEngine:
             return rf.concepts_ja(question, keyword.frequency, n)
         # Every dictionary translation, not only those the corpus uses: a word none of whose
         # translations any passage uses is itself evidence (refusal.before_answer).
-        return rf.concepts_en(question, keyword_terms(question), keyword.frequency, n)
+        return rf.concepts_en(keyword_terms(question), keyword.frequency, n)
 
     @staticmethod
     def _evidence(info: QuestionInfo, asked, concepts, chosen: list[ex.Candidate]) -> rf.Evidence:

@@ -21,7 +21,10 @@ _NUMBER_EN = re.compile(r"\bhow (many|much)\b|\bwhat (was|is) the (number|budget
                         r"|\bbudget\b|\bhow large\b", re.I)
 _NUMBER_JA = re.compile(r"何(社|件|人|名|校|大学|億|万|円|倍|%|割|回|年|プロジェクト|機関|団体)|いくら|いくつ|数は|額は|予算|件数|倍率|規模")
 # Specific years and figures a question pins down: if no evidence mentions them, the documents do not answer it.
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)|(平成|昭和|令和)\s*(\d{1,2}|元)\s*年")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)|(平成|昭和|令和)\s*(\d{1,2}|元)\s*年"
+                   # 平成/令和 abbreviated, as tables and slides write them: H20年度, H9〜H18, R2年
+                   r"|(?<![A-Za-z])([HRS])\s*(\d{1,2})(?=\s*(?:年|[~〜～\-–・、,，)）]))")
+_ERA_LETTER = {"H": "平成", "R": "令和", "S": "昭和"}
 
 # 「〈名詞〉はいくら／何〜／どれくらい」: the noun is what the question asks the value of.
 _ASKED = re.compile(r"([\u30A0-\u30FF\u4E00-\u9FFF]{2,8})(?:は|って)(?:いくら|何|どれくらい|どのくらい|いくつ)")
@@ -80,6 +83,8 @@ def year_mentioned(years: tuple[str, ...], text: str) -> bool:
     """Whether text names one of ``years`` (from ``year_spellings``), also as a fiscal year with its
     era left out, as tables and budget lines write it (平成15年 → 「15年度」, not 「2015年度」)."""
     squashed = re.sub(r"\s+", "", text)
+    if set(years) & set(year_spellings(squashed)):   # 平成20年 is also written H20年度
+        return True
     for year in years:
         if year in squashed:
             return True
@@ -101,7 +106,7 @@ def year_spellings(text: str) -> tuple[str, ...]:
             elif year >= 2019:
                 found.append(f"令和{year - 2018}年")
         else:
-            era, n = m.group(2), m.group(3)
+            era, n = (m.group(2), m.group(3)) if m.group(2) else (_ERA_LETTER[m.group(4)], m.group(5))
             n = 1 if n == "元" else int(n)
             base = {"平成": 1988, "昭和": 1925, "令和": 2018}[era]
             found += [f"{era}{n}年", str(base + n)]
