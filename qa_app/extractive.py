@@ -157,19 +157,20 @@ def pick_items(cands: list[Candidate]) -> list[tuple[str, Candidate]]:
         if _introduces(c) and (key not in intro or c.keywords > intro[key].keywords):
             intro[key] = c
     ranked = sorted(best.values(), key=lambda nc: _item_score(nc[1]), reverse=True)
-    # The entry is quoted by the sentence that introduces its subject (「Xでは、…を行っている」) when
-    # that sentence states the asked practice as fully as the entry's best sentence does.
-    ranked = [(name, intro[k] if (k := re.sub(r"\s+", "", name)) in intro and intro[k].keywords >= c.keywords > 0 else c)
-              for name, c in ranked]
     if not ranked:
         return []
-    # Entries must be about as relevant as the best one: a list that pads itself out misleads.
+    # Entries must be about as relevant as the best one: a list that pads itself out misleads. An
+    # entry is as relevant as its best sentence, whichever sentence then quotes it.
     # And the entry's own sentence must state the asked practice about as fully as the best
     # entry's does: a subject whose quote lacks the question's terms is not an example of it.
     top = _item_score(ranked[0][1])
     top_keywords = max(c.keywords for _, c in ranked)
-    return [nc for nc in ranked if _item_score(nc[1]) >= ITEM_KEEP_RATIO * top
+    kept = [nc for nc in ranked if _item_score(nc[1]) >= ITEM_KEEP_RATIO * top
             and nc[1].keywords >= ITEM_STATES_RATIO * top_keywords][:MAX_ITEMS]
+    # The entry is quoted by the sentence that introduces its subject (「Xでは、…を行っている」) when
+    # that sentence states the asked practice as fully as the entry's best sentence does.
+    return [(name, intro[k] if (k := re.sub(r"\s+", "", name)) in intro and intro[k].keywords >= c.keywords > 0 else c)
+            for name, c in kept]
 
 
 def _item_score(c: Candidate) -> float:

@@ -347,3 +347,16 @@ def test_a_duration_is_asked_in_its_own_unit_not_as_a_count():
     assert has_figure("ネットワーク形成には10年~20年程度かかる。", years)
     assert has_figure("3年間の事業である。", years)
     assert not has_figure("平成13年3月に計画を策定した。", years)   # a date, not a duration
+
+
+def test_a_list_entry_is_as_relevant_as_its_best_sentence_whichever_sentence_quotes_it():
+    a = _chunk("東部会では、商談会を毎月開いている。商談会には地元の銀行も参加する。", "a-0")
+    b = _chunk("西部会では、商談会を年に2回開いている。", "b-0")
+    a.subject, b.subject = "東部会", "西部会"
+    v = np.ones(8, dtype=np.float32)
+    cands = [ex.Candidate(a, 0, *a.sentences[0], 0, v, score=0.70, keywords=0.6),
+             ex.Candidate(a, 1, *a.sentences[1], 0, v, score=0.80, keywords=0.6),
+             ex.Candidate(b, 0, *b.sentences[0], 1, v, score=0.82, keywords=0.6)]
+    items = ex.pick_items(cands)
+    assert [name for name, _ in items] == ["西部会", "東部会"]
+    assert items[1][1].index == 0     # quoted by the sentence that introduces it
