@@ -43,7 +43,7 @@ class KeywordHit:
 class KeywordIndex:
     def __init__(self, ids: list[str], bm25: bm25s.BM25):
         self.ids = ids
-        self._row = {cid: i for i, cid in enumerate(ids)}
+        self.row = {cid: i for i, cid in enumerate(ids)}   # chunk id -> its row
         self._bm25 = bm25
 
     @classmethod
@@ -111,6 +111,34 @@ class KeywordIndex:
             return 0
         indptr = self._bm25.scores["indptr"]
         return int(indptr[tid + 1] - indptr[tid])
+
+    def rows_holding(self, term: str) -> np.ndarray:
+        """Row numbers (positions in ``self.ids``) of the chunks that hold the term."""
+        tid = self._bm25.vocab_dict.get(term) if self.ids else None
+        if tid is None:
+            return np.empty(0, dtype=np.int64)
+        indptr = self._bm25.scores["indptr"]
+        return np.asarray(self._bm25.scores["indices"][indptr[tid]:indptr[tid + 1]], dtype=np.int64)
+
+    def document_topic(self, weighted: list[tuple[str, float]], row_doc: np.ndarray) -> np.ndarray:
+        """How much each document (numbered by ``row_doc``, one number per row) is about the terms.
+
+        Per term: the share of the document's chunks that hold it, times an IDF over
+        documents (log(1 + documents / documents holding it)); summed with the terms'
+        weights. A share, not a count, so a long document that mentions a term in
+        passing here and there does not outweigh a short one that is about it; an IDF
+        over documents, not chunks, so a term every document uses tells none apart."""
+        n_docs = int(row_doc.max()) + 1 if len(row_doc) else 0
+        topic = np.zeros(n_docs)
+        if n_docs < 2:
+            return topic
+        sizes = np.bincount(row_doc, minlength=n_docs)
+        for term, weight in weighted:
+            rows = self.rows_holding(term)
+            if len(rows):
+                share = np.bincount(row_doc[rows], minlength=n_docs) / np.maximum(sizes, 1)
+                topic += weight * np.log1p(n_docs / np.count_nonzero(share)) * share
+        return topic
 
     def search_terms(self, weighted: list[tuple[str, float]], k: int = 10,
                      allowed: set[str] | None = None) -> list[KeywordHit]:
