@@ -52,9 +52,9 @@ YEAR_TERMS = True    # an English question's years also as era years, for the ke
 # how many of the document's chunks hold the question's keyword terms, with an IDF over documents),
 # relative to the best document's. A passage of the document that is about the question then
 # outranks a look-alike from a long document that mentions the same words in passing. Dev
-# (README, "Fusion"): beside six white-paper editions hit@5 0.906 -> 0.915, MRR 0.770 -> 0.785;
-# on the bundled corpus alone hit@5 0.934 and MRR 0.810 unchanged. 0.25-1.0 tried; squared or
-# square-rooted topic scores were no better.
+# (README, "Fusion"): beside six white-paper editions hit@5 0.924 -> 0.937, MRR 0.779 -> 0.800;
+# on the bundled corpus alone hit@5 0.975 unchanged, MRR 0.828 -> 0.826. 0.25-1.0 tried; squared
+# or square-rooted topic scores were no better.
 TOPIC_WEIGHT = 0.5
 RETRY_VECTORS_AFTER = 5.0  # seconds between attempts to reach a Chroma that was down
 
