@@ -258,12 +258,22 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None) 
 _YEAR = re.compile(r"(?<![A-Za-z0-9])(FY)?((?:19[2-9]|20\d)\d)(?![0-9])", re.IGNORECASE)
 
 
+# The Japanese eras a document of ours may date by, newest first, with the year each began.
+ERAS = (("令和", 2019), ("平成", 1989), ("昭和", 1926))
+
+
+def era_of(year: int) -> tuple[str, int] | None:
+    """A western year as its era and the year within it (2003 → ("平成", 15)); None before 昭和."""
+    for name, start in ERAS:
+        if year >= start:
+            return name, year - start + 1
+    return None
+
+
 def era_year(year: int) -> int:
     """The year within its Japanese era (2003 → 平成15 → 15; 2020 → 令和2 → 2)."""
-    for start in (2019, 1989, 1926):
-        if year >= start:
-            return year - start + 1
-    return year
+    era = era_of(year)
+    return era[1] if era else year
 
 
 def year_terms(question: str, frequency: Callable[[str], int] | None = None) -> list[WeightedTerm]:

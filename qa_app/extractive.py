@@ -23,7 +23,7 @@ from ingest.records import Chunk
 
 from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, counted_unit, defines, explains, holds,
                            is_name, later_clauses, places, same_count)
-from .question import QuestionInfo, year_spellings
+from .question import QuestionInfo, eraless_years, year_spellings
 
 # Weights of the sentence score; set on the development gold set (README, "Answers").
 W_MEANING = 0.4
@@ -316,10 +316,7 @@ def _years(c: Candidate) -> set[str]:
     """The years a sentence names (a table row: its own line). A fiscal year with its era left out
     (a table's 「14年度」) is read in each era it could belong to."""
     text = _row_line(c) if _row(c) is not None else c.text
-    named = set(year_spellings(text))
-    for m in re.finditer(r"(?<![\d元])(\d{1,2})\s*年度", text):
-        named |= {f"{era}{int(m.group(1))}年" for era in ("平成", "令和")}
-    return named
+    return set(year_spellings(text)) | eraless_years(text)
 
 
 def _other_year(c: Candidate, info: QuestionInfo) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index import ERAS, era_of
 from index.retrieve import is_japanese
 from ingest.normalise import normalise
 
@@ -83,31 +84,33 @@ def year_mentioned(years: tuple[str, ...], text: str) -> bool:
     """Whether text names one of ``years`` (from ``year_spellings``), also as a fiscal year with its
     era left out, as tables and budget lines write it (平成15年 → 「15年度」, not 「2015年度」)."""
     squashed = re.sub(r"\s+", "", text)
-    if set(years) & set(year_spellings(squashed)):   # 平成20年 is also written H20年度
+    if any(year in squashed for year in years):
         return True
-    for year in years:
-        if year in squashed:
-            return True
-        m = re.fullmatch(r"(?:平成|昭和|令和)(\d{1,2})年", year)
-        if m and re.search(rf"(?<![\d元]){m.group(1)}年度", squashed):
-            return True
-    return False
+    # 平成20年 is also written H20年度, and a table's 「20年度」 leaves its era out.
+    return bool(set(years) & (set(year_spellings(squashed)) | eraless_years(squashed)))
+
+
+def eraless_years(text: str) -> set[str]:
+    """The era years a fiscal year written without its era (a table's 「15年度」) may stand for: the
+    same number in each era (平成15年, 令和15年, 昭和15年). The one place this reading is made; the
+    answer step (qa_app/extractive.py) uses it too."""
+    return {f"{era}{int(m.group(1))}年" for m in re.finditer(r"(?<![\d元])(\d{1,2})\s*年度", text) for era, _ in ERAS}
 
 
 def year_spellings(text: str) -> tuple[str, ...]:
-    """Each year the question names, as 西暦 and as 平成/令和 (the documents use both)."""
+    """Each year the text names, as 西暦 and as its era year (the documents use both); the era
+    arithmetic is index/translate.py's, which the keyword leg searches years with."""
     found: list[str] = []
+    starts = dict(ERAS)
     for m in _YEAR.finditer(text):
         if m.group(1):
             year = int(m.group(1))
             found.append(str(year))
-            if 1989 <= year <= 2018:
-                found.append(f"平成{year - 1988}年")
-            elif year >= 2019:
-                found.append(f"令和{year - 2018}年")
+            era = era_of(year)
+            if era:
+                found.append(f"{era[0]}{era[1]}年")
         else:
-            era, n = (m.group(2), m.group(3)) if m.group(2) else (_ERA_LETTER[m.group(4)], m.group(5))
+            name, n = (m.group(2), m.group(3)) if m.group(2) else (_ERA_LETTER[m.group(4)], m.group(5))
             n = 1 if n == "元" else int(n)
-            base = {"平成": 1988, "昭和": 1925, "令和": 2018}[era]
-            found += [f"{era}{n}年", str(base + n)]
+            found += [f"{name}{n}年", str(starts[name] + n - 1)]
     return tuple(dict.fromkeys(found))

@@ -37,7 +37,7 @@ from index import Passage, terms
 from ingest.normalise import normalise
 
 from .answer_types import AskedType, holds
-from .question import QuestionInfo, year_mentioned, year_spellings
+from .question import QuestionInfo, eraless_years, year_mentioned, year_spellings
 
 # Set on dev (README, "Answers": refusals). Subject: the share (by rarity) of the question's
 # names, or of its opening compound, the quote's scope must hold. On dev (108 questions) every
@@ -162,7 +162,7 @@ def _other_years(info: QuestionInfo, quote: Quote) -> bool:
     text = quote.scope + "\n" + quote.context
     if year_mentioned(info.years, quote.passage + "\n" + quote.context):
         return False
-    return bool(year_spellings(text)) or re.search(r"(?<![\d元])\d{1,2}\s*年度", text) is not None
+    return bool(year_spellings(text) or eraless_years(text))
 
 
 def _loanword(c: Concept) -> bool:
