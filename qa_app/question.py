@@ -46,7 +46,7 @@ _SUM_ATTRIBUTES_EN = (
     (re.compile(r"\bbudgets?\b", re.I), ("予算",)),
     (re.compile(r"\b(?:sales|revenues?|turnover)\b", re.I), ("売", "販売", "収入", "収益")),
     (re.compile(r"\bprizes?|\bawards?\b", re.I), ("賞",)),
-    (re.compile(r"\b(?:salar(?:y|ies)|wages?|pay)\b", re.I), ("給", "報酬")),
+    (re.compile(r"\b(?:salar(?:y|ies)|wages?|pay|pays|paid)\b", re.I), ("給", "報酬")),
     (re.compile(r"\b(?:subsid(?:y|ies)|grants?)\b", re.I), ("補助", "助成", "交付")),
     (re.compile(r"\binvestments?\b", re.I), ("投資", "出資", "投入")),
 )
