@@ -176,9 +176,11 @@ def test_percentile_interpolates():
 
 def test_load_gold_types_and_counts(tmp_path):
     gold = load_gold(DEV)
-    assert len(gold) == 84
-    assert sum(g.type == "unanswerable" for g in gold) == 9
-    assert sum(g.language == "en" for g in gold) == 27
+    raw = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(gold) == len(raw) >= 80   # the loader keeps every question, in file order
+    assert [g.id for g in gold] == [r["id"] for r in raw]
+    assert sum(g.type == "unanswerable" for g in gold) == sum(r["type"] == "unanswerable" for r in raw) >= 5
+    assert sum(g.language == "en" for g in gold) == sum(r["language"] == "en" for r in raw)
     first = gold[0]
     assert isinstance(first, GoldQuestion) and first.id == "dev-001" and first.docs == ["004"]
     assert first.facts == [["立ち上げ期"], ["成長期"]]
