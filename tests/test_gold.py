@@ -4,6 +4,8 @@
 - ``test.jsonl``: frozen test split over the same documents, for reporting only.
 - ``test_newdocs.jsonl``: frozen test split over documents the settings never saw
   (``eval/gold/newdocs.json`` names them; they live in ../shared/realpdfs, outside the repo).
+- ``dev_ict.jsonl``: a second development set over two editions of 総務省「情報通信白書」, whose
+  texts live in ../shared/distractors (never in the repo); its grounding checks skip without them.
 
 The structural checks need only the files. The grounding checks read the seed texts in
 ../shared/seeds (evidence verbatim on one line of a gold document's seed, facts supported, 004's
@@ -32,8 +34,12 @@ SPLITS = {
     "dev": ("dev.jsonl", "dev"),
     "test": ("test.jsonl", "test"),
     "newdocs": ("test_newdocs.jsonl", "newdoc"),
+    "dev_ict": ("dev_ict.jsonl", "devict"),
 }
 CORPUS_SPLITS = ("dev", "test")   # the splits over the bundled corpus
+# dev_ict's documents: doc id (the PDF's stem as the index names it) -> its text in ../shared
+ICT_TEXTS = REPO.parent / "shared" / "distractors" / "soumu_ict_white_paper"
+ICT_DOCS = {"ict_white_paper_h17": "h17.txt", "ict_white_paper_r4": "r4.txt"}
 
 DOC_IDS = ("000", "001", "002", "003", "004")
 TYPES = {"list", "fact", "number", "how-why", "unanswerable"}
@@ -89,6 +95,8 @@ def newdoc_paths() -> list[Path]:
 
 
 def allowed_docs(split: str) -> set[str]:
+    if split == "dev_ict":
+        return set(ICT_DOCS)
     return set(newdoc_ids()) if split == "newdocs" else set(DOC_IDS)
 
 
@@ -416,3 +424,32 @@ def test_index_check_can_fail(corpus_text):
     assert missing_from_index(fake, corpus_text)
     real = [{"id": "y", "docs": ["001"], "evidence": ["関227、商社98等"]}]
     assert not missing_from_index(real, corpus_text)
+
+
+# ---------------------------------------------------------------- dev_ict (second development set)
+
+
+def test_dev_ict_size_and_mix():
+    gold = load_split("dev_ict")
+    languages, types = shares(gold)
+    assert sum(answerable(r) for r in gold) >= 45, types
+    assert types["unanswerable"] >= 12, types
+    assert languages["en"] >= 0.4 * len(gold), languages
+    assert set(types) == TYPES, types
+
+
+def test_dev_ict_evidence_verbatim_and_facts_supported():
+    """Every quote on one line of its white paper's text; a fact alternative in that text."""
+    if not all((ICT_TEXTS / name).exists() for name in ICT_DOCS.values()):
+        pytest.skip(f"{ICT_TEXTS} is absent: the white papers' texts are never copied into the repo")
+    lines = {doc: (ICT_TEXTS / name).read_text(encoding="utf-8").splitlines() for doc, name in ICT_DOCS.items()}
+    problems = []
+    for r in load_split("dev_ict"):
+        for quote in r["evidence"]:
+            if not any(lines_holding(quote, lines[d]) for d in r["docs"]):
+                problems.append(f"{r['id']}: {quote!r} is not verbatim on one line of {r['docs']}")
+        text = normalise("\n".join(line for d in r["docs"] for line in lines[d]))
+        for group in r["facts"]:
+            if not any(normalise(alt) in text for alt in group):
+                problems.append(f"{r['id']}: no alternative of {group} in {r['docs']}")
+    assert not problems, "\n".join(problems)
