@@ -154,6 +154,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def chroma_vacuum(data_dir: Path) -> bool:
+    """Chroma's own ``chroma vacuum`` on a stopped server's data directory, as its operator would run it
+    after a large ingest: the server purges its write-ahead log but keeps the freed pages in the file
+    (the embedded store is vacuumed by ``policyqa ingest`` itself, index/vectors.py ``compact_embedded``)."""
+    exe = Path(sys.executable).with_name("chroma")
+    done = subprocess.run([str(exe), "vacuum", "--path", str(data_dir), "--force"], capture_output=True, timeout=600)
+    return done.returncode == 0
+
+
 class ChromaServer:
     """``chroma run`` on loopback with its own data directory, for one measurement."""
 
@@ -301,6 +310,11 @@ def print_report(console: Console, rows: list[dict], splits: list[str]) -> None:
         if any(r.get("how") == "incremental" for r in mrows):
             console.print("  ingest s: each size adds its new editions to the previous size's index; the figure "
                           "is the sum of the steps (this step's seconds in brackets), pages/s over the sum.")
+        for r in mrows:
+            if r.get("vacuumed_bytes"):
+                console.print(f"  {_label(r['size'])} ingested into the server: {r['bytes_per_chunk'] / 1024:.1f} KB/chunk as "
+                              f"written, {r['vacuumed_bytes'] / max(r['chunks'], 1) / 1024:.1f} KB/chunk after "
+                              "`chroma vacuum --path DATA_DIR` (the server keeps its purged log's pages until then).")
         if any(r.get("how") == "served" for r in mrows):
             console.print("  served: `chroma run` serving the embedded store of the same size (the same vectors), "
                           "so its ingest is the embedded row's; server ingest is measured at the sizes shown with seconds.")
@@ -411,6 +425,7 @@ def main(argv: list[str] | None = None) -> dict:
                 size_bytes = du_bytes(index_dir, data_dir)
                 q = _query_side(index_dir, run / "eval", questions, gold, ENGINE, server.url)
             row = _row(size, "server", "fresh", ing, ing["ingest_s"], size_bytes, q)
+            row["vacuumed_bytes"] = chroma_vacuum(data_dir) and du_bytes(index_dir, data_dir)
             row["editions"] = distractors.pick(size) if size else []
             keep(row)
             shutil.rmtree(run, ignore_errors=True)
