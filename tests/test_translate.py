@@ -82,3 +82,17 @@ def test_years_are_also_searched_as_the_era_year_documents_write():
     corpus = {"2": 9, "2020": 3}
     found = {wt.term for wt in year_terms("Which firms joined in 2020?", frequency=lambda t: corpus.get(t, 0))}
     assert "2020" in found and "2" not in found
+
+
+def test_a_usual_translation_keeps_its_vote_when_the_index_also_holds_a_rare_sense():
+    # 川 is JMdict's common, first-listed "river"; リバー a loanword of it no document of a river basin
+    # needs. Beside documents that happen to use リバー (more often, even), 川 keeps the word's whole vote:
+    # the translation is the dictionary's, not what else is indexed.
+    alone = {"川": 30}
+    beside = {"川": 30, "リバー": 50}
+    assert [(wt.term, wt.weight) for wt in keyword_terms("river", frequency=lambda t: alone.get(t, 0))] == [("川", 1.0)]
+    found = {wt.term: wt.weight for wt in keyword_terms("river", frequency=lambda t: beside.get(t, 0))}
+    assert found == {"川": 1.0}
+    # Without the usual translation in the index, the rarer one still stands for the word.
+    only_rare = {"リバー": 5}
+    assert {wt.term for wt in keyword_terms("river", frequency=lambda t: only_rare.get(t, 0))} == {"リバー"}
