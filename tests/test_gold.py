@@ -39,7 +39,8 @@ SPLITS = {
 CORPUS_SPLITS = ("dev", "test")   # the splits over the bundled corpus
 # dev_ict's documents: doc id (the PDF's stem as the index names it) -> its text in ../shared
 ICT_TEXTS = REPO.parent / "shared" / "distractors" / "soumu_ict_white_paper"
-ICT_DOCS = {"ict_white_paper_h17": "h17.txt", "ict_white_paper_r4": "r4.txt"}
+ICT_DOCS = {"ict_white_paper_h17": "h17.txt", "ict_white_paper_r4": "r4.txt",
+            "ict_white_paper_r1": "r1.txt", "ict_white_paper_h23": "h23.txt"}
 
 DOC_IDS = ("000", "001", "002", "003", "004")
 TYPES = {"list", "fact", "number", "how-why", "unanswerable"}
