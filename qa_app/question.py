@@ -77,7 +77,16 @@ def analyse(question: str) -> QuestionInfo:
     parts: tuple[str, ...] = ()
     if language == "en":   # used only when a sum is asked (qa_app/extractive.py, shape)
         parts = next((p for pattern, p in _SUM_ATTRIBUTES_EN if pattern.search(text)), ())
-    return QuestionInfo(text, language, kind, year_spellings(text), unit, m.group(1) if m else None, parts)
+    return QuestionInfo(text, language, kind, year_spellings(text), unit, _attribute(m.group(1), text[:m.start(1)]) if m else None, parts)
+
+
+def _attribute(run: str, before: str) -> str | None:
+    """The asked noun without the date counter its kanji run starts with after a figure:
+    「平成21年度売上高は」 asks for 売上高, which a passage writes 「平成21年度における…売上高」
+    (a run after no figure, 「年会費は」, is kept whole)."""
+    if re.search(r"\d$", before):
+        run = re.sub(r"^(?:年度|年|月|日)", "", run)
+    return run if len(run) >= 2 else None
 
 
 def year_mentioned(years: tuple[str, ...], text: str) -> bool:
