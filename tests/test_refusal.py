@@ -3,9 +3,9 @@
 Each near miss — a figure the documents give for another subject or another year, a person or
 a date they never state, a thing they never mention — is asked beside its twin that the
 documents do answer: the rule must refuse the one and let the other through. None of these
-questions is in the gold sets. The loanword, name and other-year rules are off as shipped
-(LOANWORDS, NAME_MIN, OTHER_YEARS: they refused as many answerable development questions as
-unanswerable ones, or too few of either to keep); their tests switch them on, so the checks still work for whoever turns them on again.
+questions is in the gold sets. The name and other-year rules are off as shipped (NAME_MIN,
+OTHER_YEARS: they refused as many answerable development questions as unanswerable ones); their
+tests switch them on, so the checks still work for whoever turns them on again.
 """
 
 from __future__ import annotations
@@ -65,13 +65,11 @@ def test_a_date_must_be_stated_in_the_quote(engine):
 
 
 @pytest.mark.parametrize("question", ["メタバースを活用しているクラスターは？", "Which clusters run crowdsourcing contests?"])
-def test_a_loanword_no_passage_uses_is_refused(engine, question, monkeypatch):
-    monkeypatch.setattr(rf, "LOANWORDS", True)
+def test_a_loanword_no_passage_uses_is_refused(engine, question):
     assert "no indexed passage mentions" in refused_because(engine.ask(question))
 
 
-def test_a_loanword_the_documents_use_is_answered(engine, monkeypatch):
-    monkeypatch.setattr(rf, "LOANWORDS", True)
+def test_a_loanword_the_documents_use_is_answered(engine):
     answer = engine.ask("アライアンスプロモーションを行っているクラスターは？")
     assert answer.answerable and "首都圏バイオネットワーク" in answer.answer
 
