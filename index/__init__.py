@@ -21,7 +21,7 @@ _WHERE = {
     # search
     "Retriever": "retrieve", "Passage": "retrieve", "Mode": "retrieve", "is_japanese": "retrieve",
     # the embedder and the keyword terms, for whoever scores text the way the index does
-    "get_embedder": "embeddings", "terms": "tokenise",
+    "get_embedder": "embeddings", "terms": "tokenise", "morphemes": "tokenise",
     # an English question's dictionary translations, by the word they came from (qa_app/refusal.py)
     "keyword_terms": "translate", "WeightedTerm": "translate",
     # Japanese eras, for reading a question's years as documents write them (qa_app/question.py)

@@ -34,6 +34,13 @@ def _pieces(text: str):
     yield text
 
 
+def morphemes(text: str) -> list:
+    """Sudachi's morphemes of ``text`` (split mode C, cut under its byte limit), for whoever reads
+    parts of speech (qa_app: proper nouns, a question's nouns) with the tokenizer the index uses."""
+    tokenizer, mode = _sudachi()
+    return [m for piece in _pieces(text) for m in tokenizer.tokenize(piece, mode.C)]
+
+
 _LATIN = re.compile(r"[A-Za-z]+")
 _KATAKANA_END = re.compile(r"[\u30A0-\u30FF]$")
 

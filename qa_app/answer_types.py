@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from index import morphemes
 from ingest.normalise import normalise
 
 # The figure before a unit: 約10,700, 1億8千万, 47, ８ (NFKC makes digits ASCII).
@@ -219,19 +220,11 @@ _COMPANY_MARK = re.compile(r"株式会社|有限会社|合同会社|[(（][株�
                            r"(?:株式会社|[(（]株[)）]|\s*[、,。・]|$)")
 
 
-@lru_cache(maxsize=1)
-def _sudachi():
-    from sudachipy import Dictionary, SplitMode
-
-    return Dictionary().create(), SplitMode.C
-
-
 @lru_cache(maxsize=20_000)
 def _proper_nouns(text: str) -> frozenset[str]:
     """The classes of proper noun in text by Sudachi's part of speech: 人名, 地名, 一般 (names of things)."""
-    tokenizer, mode = _sudachi()
     found = set()
-    for m in tokenizer.tokenize(text[:2000], mode):
+    for m in morphemes(text[:2000]):
         pos = m.part_of_speech()
         if pos[0] == "名詞" and pos[1] == "固有名詞":
             found.add(pos[2])
@@ -243,8 +236,7 @@ def is_name(text: str) -> bool:
     """Whether text reads as a name (of a cluster, project, body) rather than a phrase the chunker took
     for one (「例えば北海道や沖縄」, 「法人化された国立大学」, 「人件費の範囲で活動だけ」): nouns only,
     with their prefixes, suffixes, brackets and dots — no particle but の, no verb, adjective or adverb."""
-    tokenizer, mode = _sudachi()
-    for m in tokenizer.tokenize(normalise(text)[:200], mode):
+    for m in morphemes(normalise(text)[:200]):
         pos = m.part_of_speech()
         if pos[0] not in ("名詞", "接頭辞", "接尾辞", "補助記号", "空白", "記号") and m.surface() != "の":
             return False
@@ -253,8 +245,7 @@ def is_name(text: str) -> bool:
 
 def places(text: str) -> frozenset[str]:
     """The place names in text (Sudachi's 名詞-固有名詞-地名)."""
-    tokenizer, mode = _sudachi()
-    return frozenset(m.surface() for m in tokenizer.tokenize(normalise(text)[:2000], mode)
+    return frozenset(m.surface() for m in morphemes(normalise(text)[:2000])
                      if m.part_of_speech()[:3] == ("名詞", "固有名詞", "地名"))
 
 

@@ -31,10 +31,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable, Iterable
 
-from index import Passage, terms
+from index import Passage, morphemes, terms
 from ingest.normalise import normalise
 
 from .answer_types import AskedType, holds
@@ -190,25 +189,17 @@ def _loanword(c: Concept) -> bool:
 
 # -- the question's content words ------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _sudachi():
-    from sudachipy import Dictionary, SplitMode
-
-    return Dictionary().create(), SplitMode.C
-
-
 def concepts_ja(question: str, frequency: Callable[[str], int], n_chunks: int) -> tuple[Concept, ...]:
     """The nouns of a Japanese question (Sudachi), each weighed by its rarity in the index."""
-    tokenizer, mode = _sudachi()
-    morphemes = list(tokenizer.tokenize(normalise(question), mode))
+    found_morphemes = morphemes(normalise(question))
     opening = []                 # the noun compound the question opens with
-    for m in morphemes:
+    for m in found_morphemes:
         if m.part_of_speech()[0] != "名詞" or m.part_of_speech()[1] == "数詞":
             break
         opening.append(m.surface())
     topic = set(opening) if len(opening) >= TOPIC_NOUNS else set()
     out: dict[str, Concept] = {}
-    for m in morphemes:
+    for m in found_morphemes:
         pos = m.part_of_speech()
         surface = m.surface()
         if pos[0] != "名詞" or pos[1] in ("数詞", "助動詞語幹") or pos[2] == "助数詞" or re.fullmatch(r"[\d\W_]+", surface):
