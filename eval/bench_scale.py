@@ -154,12 +154,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _chroma_command() -> Path:
+    """The ``chroma`` command installed beside this Python with chromadb."""
+    exe = Path(sys.executable).with_name("chroma")
+    if not exe.exists():
+        raise SystemExit("the chroma command is not installed with chromadb: run with --modes embedded")
+    return exe
+
+
 def chroma_vacuum(data_dir: Path) -> bool:
     """Chroma's own ``chroma vacuum`` on a stopped server's data directory, as its operator would run it
     after a large ingest: the server purges its write-ahead log but keeps the freed pages in the file
     (the embedded store is vacuumed by ``policyqa ingest`` itself, index/vectors.py ``compact_embedded``)."""
-    exe = Path(sys.executable).with_name("chroma")
-    done = subprocess.run([str(exe), "vacuum", "--path", str(data_dir), "--force"], capture_output=True, timeout=600)
+    done = subprocess.run([str(_chroma_command()), "vacuum", "--path", str(data_dir), "--force"], capture_output=True, timeout=600)
     return done.returncode == 0
 
 
@@ -172,9 +179,7 @@ class ChromaServer:
         self.url = ""
 
     def __enter__(self) -> "ChromaServer":
-        exe = Path(sys.executable).with_name("chroma")
-        if not exe.exists():
-            raise SystemExit("the chroma command is not installed with chromadb: run with --modes embedded")
+        exe = _chroma_command()
         port = _free_port()
         self.proc = subprocess.Popen([str(exe), "run", "--path", str(self.data_dir), "--host", "127.0.0.1",
                                       "--port", str(port)], stdout=subprocess.DEVNULL,
@@ -425,7 +430,7 @@ def main(argv: list[str] | None = None) -> dict:
                 size_bytes = du_bytes(index_dir, data_dir)
                 q = _query_side(index_dir, run / "eval", questions, gold, ENGINE, server.url)
             row = _row(size, "server", "fresh", ing, ing["ingest_s"], size_bytes, q)
-            row["vacuumed_bytes"] = chroma_vacuum(data_dir) and du_bytes(index_dir, data_dir)
+            row["vacuumed_bytes"] = du_bytes(index_dir, data_dir) if chroma_vacuum(data_dir) else None
             row["editions"] = distractors.pick(size) if size else []
             keep(row)
             shutil.rmtree(run, ignore_errors=True)
