@@ -4,8 +4,10 @@
 - ``test.jsonl``: frozen test split over the same documents, for reporting only.
 - ``test_newdocs.jsonl``: frozen test split over documents the settings never saw
   (``eval/gold/newdocs.json`` names them; they live in ../shared/realpdfs, outside the repo).
-- ``dev_ict.jsonl``: a second development set over two editions of 総務省「情報通信白書」, whose
+- ``dev_ict.jsonl``: a second development set over four editions of 総務省「情報通信白書」, whose
   texts live in ../shared/distractors (never in the repo); its grounding checks skip without them.
+- ``dev_para.jsonl``: a third development set over three more editions, its Japanese questions
+  written strictly in other words than their evidence (checked here); same grounding checks.
 
 The structural checks need only the files. The grounding checks read the seed texts in
 ../shared/seeds (evidence verbatim on one line of a gold document's seed, facts supported, 004's
@@ -35,12 +37,15 @@ SPLITS = {
     "test": ("test.jsonl", "test"),
     "newdocs": ("test_newdocs.jsonl", "newdoc"),
     "dev_ict": ("dev_ict.jsonl", "devict"),
+    "dev_para": ("dev_para.jsonl", "devpara"),
 }
 CORPUS_SPLITS = ("dev", "test")   # the splits over the bundled corpus
 # dev_ict's documents: doc id (the PDF's stem as the index names it) -> its text in ../shared
 ICT_TEXTS = REPO.parent / "shared" / "distractors" / "soumu_ict_white_paper"
 ICT_DOCS = {"ict_white_paper_h17": "h17.txt", "ict_white_paper_r4": "r4.txt",
             "ict_white_paper_r1": "r1.txt", "ict_white_paper_h23": "h23.txt"}
+# dev_para's documents: three editions no other gold file uses
+PARA_DOCS = {"ict_white_paper_h21": "h21.txt", "ict_white_paper_h26": "h26.txt", "ict_white_paper_r3": "r3.txt"}
 
 DOC_IDS = ("000", "001", "002", "003", "004")
 TYPES = {"list", "fact", "number", "how-why", "unanswerable"}
@@ -98,6 +103,8 @@ def newdoc_paths() -> list[Path]:
 def allowed_docs(split: str) -> set[str]:
     if split == "dev_ict":
         return set(ICT_DOCS)
+    if split == "dev_para":
+        return set(PARA_DOCS)
     return set(newdoc_ids()) if split == "newdocs" else set(DOC_IDS)
 
 
@@ -439,13 +446,13 @@ def test_dev_ict_size_and_mix():
     assert set(types) == TYPES, types
 
 
-def test_dev_ict_evidence_verbatim_and_facts_supported():
+def ict_grounding_problems(split: str, docs: dict[str, str]) -> list[str]:
     """Every quote on one line of its white paper's text; a fact alternative in that text."""
-    if not all((ICT_TEXTS / name).exists() for name in ICT_DOCS.values()):
+    if not all((ICT_TEXTS / name).exists() for name in docs.values()):
         pytest.skip(f"{ICT_TEXTS} is absent: the white papers' texts are never copied into the repo")
-    lines = {doc: (ICT_TEXTS / name).read_text(encoding="utf-8").splitlines() for doc, name in ICT_DOCS.items()}
+    lines = {doc: (ICT_TEXTS / name).read_text(encoding="utf-8").splitlines() for doc, name in docs.items()}
     problems = []
-    for r in load_split("dev_ict"):
+    for r in load_split(split):
         for quote in r["evidence"]:
             if not any(lines_holding(quote, lines[d]) for d in r["docs"]):
                 problems.append(f"{r['id']}: {quote!r} is not verbatim on one line of {r['docs']}")
@@ -453,4 +460,68 @@ def test_dev_ict_evidence_verbatim_and_facts_supported():
         for group in r["facts"]:
             if not any(normalise(alt) in text for alt in group):
                 problems.append(f"{r['id']}: no alternative of {group} in {r['docs']}")
+    return problems
+
+
+def test_dev_ict_evidence_verbatim_and_facts_supported():
+    problems = ict_grounding_problems("dev_ict", ICT_DOCS)
     assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------- dev_para (third development set)
+
+
+def test_dev_para_size_and_mix():
+    """Enough of each kind to judge a refusal rule: ≥35 % English, about a quarter near misses."""
+    gold = load_split("dev_para")
+    languages, types = shares(gold)
+    assert sum(answerable(r) for r in gold) >= 60, types
+    assert types["unanswerable"] >= 0.2 * len(gold), types
+    assert languages["en"] >= 0.35 * len(gold), languages
+    assert set(types) == TYPES, types
+
+
+def test_dev_para_evidence_verbatim_and_facts_supported():
+    problems = ict_grounding_problems("dev_para", PARA_DOCS)
+    assert not problems, "\n".join(problems)
+
+
+PARAPHRASE_RUN = 6   # characters a Japanese question may not share with its evidence
+# A shared run that is only a figure or a Latin-script name (2019, 9,091万 is not: 万 is kanji) is
+# how anyone would write it, not copied phrasing.
+FIGURE_OR_NAME = re.compile(r"[0-9a-z,.%~～\-/／・()（）]+")
+
+
+def copied_run(question: str, quotes: list[str]) -> str:
+    """The longest run of characters (after the evaluation's normalisation) a question shares with
+    any of its quotes."""
+    from difflib import SequenceMatcher
+
+    q, best = normalise(question), ""
+    for quote in quotes:
+        e = normalise(quote)
+        m = SequenceMatcher(None, q, e, autojunk=False).find_longest_match(0, len(q), 0, len(e))
+        if m.size > len(best):
+            best = q[m.a:m.a + m.size]
+    return best
+
+
+def test_dev_para_questions_paraphrase_their_evidence():
+    """dev_para exists to judge the rules on questions in a user's own words: no Japanese question
+    shares a run of PARAPHRASE_RUN characters with its evidence, unless the run is a figure or a
+    Latin-script name."""
+    copied = []
+    for r in load_split("dev_para"):
+        if r["language"] != "ja":
+            continue
+        run = copied_run(r["question"], r["evidence"])
+        if len(run) >= PARAPHRASE_RUN and not FIGURE_OR_NAME.fullmatch(run):
+            copied.append(f"{r['id']}: {run!r}")
+    assert not copied, "questions copying their evidence: " + ", ".join(copied)
+
+
+def test_paraphrase_check_can_fail():
+    assert copied_run("迷惑メールを受信した世帯は？", ["「迷惑メールを受信」が36.3％"]) == "迷惑メールを受信"
+    assert copied_run("自宅で迷惑メールが届いた世帯は？", ["「迷惑メールを受信」が36.3％"]) == "迷惑メール"
+    assert FIGURE_OR_NAME.fullmatch("9,091") and FIGURE_OR_NAME.fullmatch("ftth")
+    assert not FIGURE_OR_NAME.fullmatch("9,091万人")
