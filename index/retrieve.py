@@ -12,7 +12,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Sequence
 
 import numpy as np
 
@@ -46,6 +46,10 @@ CANDIDATES = 100      # how deep each leg looks before fusion
 # MRR from 0.75 to 0.84 (hit@5 within one question), 0.75 was best; from 2 up it hurts.
 KEYWORD_WEIGHT_JA = 8.0
 KEYWORD_WEIGHT_EN = 0.75
+# Which senses of an English word the keyword leg searches for: those closest in meaning to the word by the
+# cross-lingual embedder (index/translate.py, _japanese_terms), not those other indexed documents happen to use.
+SENSES_BY_MEANING = True
+SENSE_BATCH = 8      # the embedder runs batches of up to 8 texts on one BLAS thread (index/embeddings.py)
 YEAR_TERMS = True    # an English question's years also as era years, for the keyword leg (index/translate.py)
 # Documents as a whole (issue 13: quality among distractor documents). Each candidate's fused
 # score is multiplied by 1 + TOPIC_WEIGHT x its document's topic score (KeywordIndex.document_topic:
@@ -106,6 +110,7 @@ class Retriever:
         self._open_vectors()
         self.keyword = KeywordIndex.load(self.store)
         self._row_docs: tuple[KeywordIndex, np.ndarray] | None = None
+        self._word_vectors: dict[str, np.ndarray] = {}   # unit vectors of translated words and their senses
         self._data_version = self.store.data_version()
         self._generation = self.store.generation()
 
@@ -227,7 +232,23 @@ class Retriever:
         """A Japanese query's own terms; an English one's names and JMdict translations (index/translate.py)."""
         if is_japanese(query):
             return [(t, 1.0) for t in terms(query)]
-        return [(wt.term, wt.weight) for wt in keyword_terms(query, self.keyword.frequency)]
+        similarity = self.sense_similarity if SENSES_BY_MEANING else None
+        return [(wt.term, wt.weight) for wt in keyword_terms(query, self.keyword.frequency, similarity)]
+
+    def sense_similarity(self, english: str, headwords: Sequence[str]) -> list[float]:
+        """Cosine between an English word and each Japanese headword, by this index's own embedder.
+
+        The vectors are kept per text for the life of the retriever (a few hundred words a day), and
+        embedded in batches of at most eight, which the embedder runs on one thread (a few ms each)."""
+        texts = [english, *headwords]
+        missing = [t for t in dict.fromkeys(texts) if t not in self._word_vectors]
+        for start in range(0, len(missing), SENSE_BATCH):
+            part = missing[start:start + SENSE_BATCH]
+            for text, v in zip(part, self.embedder.get_text_embedding_batch(part)):
+                v = np.asarray(v, dtype=np.float32)
+                self._word_vectors[text] = v / (np.linalg.norm(v) or 1.0)
+        word = self._word_vectors[english]
+        return [float(self._word_vectors[h] @ word) for h in headwords]
 
     def _dense(self, query: str, doc_ids: list[str] | None, section: str | None, *, required: bool) -> list[str]:
         """The dense leg's ranking; empty (with ``self.warning`` set) when the vectors cannot be reached."""

@@ -50,7 +50,7 @@ import sqlite3
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 from ingest.normalise import normalise
 
@@ -59,6 +59,8 @@ from .tokenise import terms
 NAMES = True                   # romanised Japanese place/organisation names looked up in JMnedict
 PER_WORD = 3                   # Japanese headwords kept per English word or phrase
 RANK_TIER = 2.0                # translations ranked more than this below a word's best are not kept
+SENSE_MARGIN = 0.15            # with an embedder: senses this far (cosine) below the closest are not kept
+SENSE_RANK_TIER = 4.0          # with an embedder: the dictionary's rank still bounds which senses compete
 # A common word (JMdict priority tag) or a gloss that opens its sense is the usual translation.
 _COMMON_TAGS = ("news1", "ichi1", "spec1", "gai1", "spec2", "news2", "ichi2", "gai2")
 
@@ -153,8 +155,8 @@ def headwords(gloss: str) -> tuple[tuple[str, float], ...]:
 
 
 @lru_cache(maxsize=20_000)
-def _candidates(english: str) -> tuple[tuple[tuple[tuple[str, ...], float], ...], ...]:
-    """Per dictionary form of an English word or phrase, its headwords' BM25 terms with their rank.
+def _candidates(english: str) -> tuple[tuple[tuple[str, tuple[str, ...], float], ...], ...]:
+    """Per dictionary form of an English word or phrase, its headwords with their BM25 terms and rank.
 
     A headword Sudachi keeps whole (金融機関) is its own term; one it cuts into parts
     (当初予算 → 当初, 予算) stands for all of them, not for its first part alone."""
@@ -166,12 +168,19 @@ def _candidates(english: str) -> tuple[tuple[tuple[tuple[str, ...], float], ...]
             if not hw_terms:
                 continue
             whole = normalise(headword)
-            found.append(((hw_terms[0],) if hw_terms[0] == whole or len(hw_terms) == 1 else tuple(hw_terms), rank))
+            parts = (hw_terms[0],) if hw_terms[0] == whole or len(hw_terms) == 1 else tuple(hw_terms)
+            found.append((headword, parts, rank))
         out.append(tuple(found))
     return tuple(out)
 
 
-def _japanese_terms(english: str, frequency: Callable[[str], int] | None) -> list[tuple[str, float]]:
+# How close in meaning a Japanese headword is to the English word, by the cross-lingual embedder:
+# (English word, headwords) -> one cosine per headword.
+Similarity = Callable[[str, Sequence[str]], Sequence[float]]
+
+
+def _japanese_terms(english: str, frequency: Callable[[str], int] | None,
+                    similarity: Similarity | None = None) -> list[tuple[str, float]]:
     """Up to PER_WORD translations the corpus uses, best first, as (term, weight) with weights summing to 1.
 
     All dictionary forms of the word count (exports → export); among equally
@@ -179,20 +188,33 @@ def _japanese_terms(english: str, frequency: Callable[[str], int] | None) -> lis
     headword cut into parts is kept only when the corpus uses every part, and its
     share of the word's vote is split among them.
 
+    With ``similarity`` (the embedder's cosine between the English word and each
+    headword), the senses are chosen by meaning instead: those within SENSE_MARGIN
+    of the closest, closest first. Which words the index holds then decides only
+    whether a sense can be searched, not which senses win: "cluster" stays クラスター
+    beside documents that also use 林 or 塊 (see README, "Fusion").
+
     (Sharing the vote by corpus use instead of equally helped English questions on
     the bundled corpus and hurt them beside six white papers, whose vocabulary
     then picks the senses: dev hit@5 en 0.870 → 0.739–0.826. Equal shares it is.)
     """
-    ranked: dict[tuple[str, ...], tuple[float, int]] = {}
+    ranked: dict[tuple[str, ...], tuple[float, int, str]] = {}
     for found in _candidates(english):
-        for parts, rank in found:
+        for headword, parts, rank in found:
             df = min(frequency(t) for t in parts) if frequency is not None else 1
             if df > 0 and (parts not in ranked or ranked[parts][0] < rank):
-                ranked[parts] = (rank, df)
-    kept = sorted(ranked, key=lambda t: (-ranked[t][0], -ranked[t][1]))[:PER_WORD]
-    # A sense more than a whole signal (common, first gloss) below the best is another word's sense: dropped, so
-    # that an index which happens to hold it does not take the usual translation's vote.
-    kept = [p for p in kept if ranked[p][0] >= ranked[kept[0]][0] - RANK_TIER] if kept else kept
+                ranked[parts] = (rank, df, headword)
+    if similarity is not None and ranked:
+        best_rank = max(r for r, _, _ in ranked.values())
+        pool = [p for p in ranked if ranked[p][0] >= best_rank - SENSE_RANK_TIER]
+        cosines = dict(zip(pool, similarity(english, [ranked[p][2] for p in pool])))
+        top = max(cosines.values())
+        kept = sorted((p for p in pool if cosines[p] >= top - SENSE_MARGIN), key=lambda p: -cosines[p])[:PER_WORD]
+    else:
+        kept = sorted(ranked, key=lambda t: (-ranked[t][0], -ranked[t][1]))[:PER_WORD]
+        # A sense more than a whole signal (common, first gloss) below the best is another word's sense: dropped,
+        # so that an index which happens to hold it does not take the usual translation's vote.
+        kept = [p for p in kept if ranked[p][0] >= ranked[kept[0]][0] - RANK_TIER] if kept else kept
     out: dict[str, float] = {}
     for parts in kept:
         for t in parts:
@@ -237,7 +259,8 @@ def is_name(word: str) -> bool:
     return bool(_NAME.match(word)) and len(word) >= 2
 
 
-def keyword_terms(question: str, frequency: Callable[[str], int] | None = None) -> list[WeightedTerm]:
+def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
+                  similarity: Similarity | None = None) -> list[WeightedTerm]:
     """The weighted Japanese (and Latin-name) keyword terms of an English question.
 
     Two-word phrases are looked up first ("trade fair" → 見本市); their words
@@ -264,14 +287,14 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None) 
         a, b = words[i], words[i + 1]
         if {i, i + 1} & used or a.lower() in stop or b.lower() in stop:
             continue
-        found = _japanese_terms(f"{a} {b}".lower(), frequency)
+        found = _japanese_terms(f"{a} {b}".lower(), frequency, similarity)
         if found:
             out += [WeightedTerm(t, w, f"{a} {b}") for t, w in found]
             used |= {i, i + 1}
     for i, word in enumerate(words):
         if i in used or word.lower() in stop or len(word) < 3:
             continue
-        found = _japanese_terms(word.lower(), frequency)
+        found = _japanese_terms(word.lower(), frequency, similarity)
         out += [WeightedTerm(t, w, word) for t, w in found]
     return _merge(out)
 

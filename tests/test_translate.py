@@ -96,3 +96,25 @@ def test_a_usual_translation_keeps_its_vote_when_the_index_also_holds_a_rare_sen
     # Without the usual translation in the index, the rarer one still stands for the word.
     only_rare = {"リバー": 5}
     assert {wt.term for wt in keyword_terms("river", frequency=lambda t: only_rare.get(t, 0))} == {"リバー"}
+
+
+def test_with_an_embedder_the_senses_are_chosen_by_meaning_not_by_what_the_index_holds(corpus_index):
+    # "cluster" glosses クラスター, 塊 and 林 alike in JMdict. Beside documents that use 林 and 塊
+    # (more often, even), the cross-lingual embedder keeps the sense that means it: クラスター takes the
+    # word's whole vote, as it does when the index holds only クラスター.
+    from index.retrieve import Retriever
+
+    beside = {"クラスター": 10, "林": 50, "塊": 40}
+    with Retriever(corpus_index) as r:
+        similarity = r.sense_similarity
+        found = {wt.term: wt.weight for wt in keyword_terms("cluster", lambda t: beside.get(t, 0), similarity)}
+        alone = {wt.term: wt.weight for wt in keyword_terms("cluster", lambda t: 10 if t == "クラスター" else 0,
+                                                            similarity)}
+        assert found == alone == {"クラスター": 1.0}
+        # Without an embedder the dictionary's ties split the vote among what the index holds.
+        assert len(keyword_terms("cluster", lambda t: beside.get(t, 0))) > 1
+        # A common sense far from the word's meaning (出資, "capital contribution") gives way to the close one.
+        synonyms = {"投資": 5, "出資": 5}
+        assert {wt.term for wt in keyword_terms("investment", lambda t: synonyms.get(t, 0), similarity)} == {"投資"}
+        # A sense the index lacks leaves its vote to the ones it holds; none held, no term.
+        assert keyword_terms("cluster", lambda t: 0, similarity) == []
