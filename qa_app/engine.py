@@ -115,15 +115,20 @@ class AnswerEngine:
             self._last_query = (question, self.retriever.vectors.embedder.get_query_embedding(question))
         return self._last_query[1]
 
-    def _extractive(self, question: str, info: QuestionInfo, passages: list[Passage]) -> tuple[Answer, float]:
+    def scored(self, question: str, info: QuestionInfo, passages: list[Passage]) -> list[ex.Candidate]:
+        """The candidate sentences of the passages, scored (each score's components in ``features``)."""
         vectors = self.retriever.vectors
         cands = ex.candidates(passages, vectors.sentence_vectors([p.chunk for p in passages]))
         query_vector = np.asarray(self._query_vector(question), dtype=np.float32)
         # English questions are matched on their JMdict translations, as the keyword leg searched them.
         wanted = frozenset(t for t, _ in self.retriever.keyword_terms(question)) if info.language == "en" else None
         ex.score(cands, info, query_vector, self._terms, len(passages), wanted)
+        ex.type_bonus(cands, asked_type(question))
+        return cands
+
+    def _extractive(self, question: str, info: QuestionInfo, passages: list[Passage]) -> tuple[Answer, float]:
+        cands = self.scored(question, info, passages)
         asked = asked_type(question)
-        ex.type_bonus(cands, asked)
         best = max((c.relevance for c in cands), default=0.0)
 
         concepts = self.concepts(question, info)

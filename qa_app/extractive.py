@@ -11,7 +11,7 @@ project, named by the subject the chunker attributed the passage to.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -25,7 +25,11 @@ from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, count
                            is_name, later_clauses, places, same_count)
 from .question import QuestionInfo, eraless_years, year_spellings
 
-# Weights of the sentence score; set on the development gold set (README, "Answers").
+# The relevance refusal is decided on (qa_app/refusal.py, engine.ABSTAIN_BELOW is on this scale).
+RELEVANCE_MEANING = 0.4
+RELEVANCE_KEYWORDS = 0.4
+# Weights of the sentence score (each feature is recorded in Candidate.features); set on the
+# development gold set (README, "Answers").
 W_MEANING = 0.4
 W_KEYWORDS = 0.4
 W_RANK = 0.4
@@ -55,6 +59,8 @@ class Candidate:
     relevance: float = 0.0     # meaning and keywords only: what refusal is decided on
     meaning: float = 0.0
     keywords: float = 0.0
+    # The score's components, by the name of their weight (eval/fit_select.py fits the weights on them).
+    features: dict[str, float] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -109,18 +115,33 @@ def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, 
         header = " ".join(h for h, _ in row) if row else ""
         have = term_cache(c.text) | term_cache(c.chunk.context) | (term_cache(header) if header else frozenset())
         c.keywords = len(wanted & have) / len(wanted) if wanted else 0.0
-        c.relevance = W_MEANING * c.meaning + W_KEYWORDS * c.keywords
-        c.score = c.relevance + W_RANK * (1 - c.rank / max(n_passages, 1))
+        c.relevance = RELEVANCE_MEANING * c.meaning + RELEVANCE_KEYWORDS * c.keywords
+        f = c.features
+        f["meaning"], f["keywords"], f["rank"] = c.meaning, c.keywords, 1 - c.rank / max(n_passages, 1)
         if info.kind == "number" and (_FIGURE.search(c.text) or (row and re.search(r"\d", c.text))):
-            c.score += W_FIGURE
+            f["figure"] = 1.0
             if info.unit and _holds(c, "number", info.unit):
-                c.score += W_FIGURE
+                f["figure"] = 2.0
+        c.score = weighted(f)
 
 
-def pick(cands: list[Candidate], limit: int = MAX_SENTENCES) -> list[Candidate]:
+def weighted(features: dict[str, float]) -> float:
+    """The sentence score: each feature times its weight (the module's constants, read at call time)."""
+    w = weights()
+    return sum(w[k] * v for k, v in features.items())
+
+
+def weights() -> dict[str, float]:
+    """The score's weight per feature name (Candidate.features)."""
+    return {"meaning": W_MEANING, "keywords": W_KEYWORDS, "rank": W_RANK, "figure": W_FIGURE, "type": W_TYPE,
+            "enumeration": W_ENUMERATION, "explains": W_EXPLAINS, "defines": W_DEFINES, "fragment": -W_FRAGMENT}
+
+
+def pick(cands: list[Candidate], limit: int | None = None) -> list[Candidate]:
     """The best sentences, skipping near-duplicates, each within KEEP_RATIO of the best. After the
     first, the sentences that follow it in its passage count CONTINUES_BONUS more: an answer goes on
     in its own paragraph more often than it resumes in another document."""
+    limit = MAX_SENTENCES if limit is None else limit
     ranked = sorted(cands, key=lambda c: c.score, reverse=True)
     if not ranked:
         return []
@@ -213,6 +234,8 @@ ENUMERATION = 3           # this many names of the asked kind in one sentence ma
 W_FRAGMENT = 0.1          # a heading or caption: short, no sentence end
 FRAGMENT_CHARS = 40
 W_TYPE = 0.15              # a sentence holding the asked type (a figure in the unit, a date, a person …)
+W_ENUMERATION = 0.15       # "which countries/regions": a sentence naming ENUMERATION places or more
+W_DEFINES = 0.15           # "what is X": the sentence that glosses X
 EXPLAIN_FOLLOWING = 3      # how/why: sentences after the topic sentence, same passage
 MAX_ANSWER_CHARS = 400     # the quoted text of one answer, at most (issue 9: short answers)
 PART_REACH = 3             # a second asked figure is looked for this many sentences on first
@@ -281,18 +304,23 @@ def type_bonus(cands: list[Candidate], asked: AskedType) -> None:
     for why/how, sentences that state a reason or method. Headings and captions (short text
     with no sentence end) rank lower: they name a topic, they do not answer."""
     for c in cands:
+        f = c.features
         if asked.units and _holds(c, "number", asked.units[0]):
-            c.score += W_TYPE
+            f["type"] = 1.0
         elif asked.entity and _holds(c, asked.entity):
-            c.score += W_TYPE
+            f["type"] = 1.0
             if asked.many and asked.entity == "place" and len(places(c.text)) >= ENUMERATION:
-                c.score += W_TYPE   # an enumeration of places answers "which countries/regions"
+                f["enumeration"] = 1.0   # an enumeration of places answers "which countries/regions"
         elif {"why", "how"} & set(asked.parts) and explains(c.text):
-            c.score += W_EXPLAINS
+            f["explains"] = 1.0
         if asked.topic and defines(c.text, asked.topic):
-            c.score += W_TYPE   # "what is X": the sentence that says what X is
+            f["defines"] = 1.0   # "what is X": the sentence that says what X is
         if not asked.units and _fragment(c):  # a figure question's answer often stands in a caption
-            c.score -= W_FRAGMENT
+            f["fragment"] = 1.0
+        c.score += weighted({k: f[k] for k in _TYPE_FEATURES if k in f})
+
+
+_TYPE_FEATURES = ("type", "enumeration", "explains", "defines", "fragment")   # what type_bonus adds to score()
 
 
 def _fragment(c: Candidate) -> bool:
