@@ -28,6 +28,7 @@ Retrieval is run once per question and kept, so each variant reruns only the ans
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,6 +243,14 @@ def _levers() -> dict[str, dict]:
     return out
 
 
+def _value(text: str):
+    """A --try value: a number when it reads as one, else the text (a pattern)."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--set", action="append", required=True, help="NAME=GOLD@IDX[,IDX2:prefix-lo-hi]")
@@ -279,7 +288,7 @@ def main() -> None:
             for label, settings in _levers().items():
                 print(_line(label, answer_scores(s.questions, settings)))
         for t in args.tries:
-            settings = {k: float(v) if "." in v else int(v) for k, v in (kv.split("=") for kv in t.split(","))}
+            settings = {k: _value(v) for k, v in (kv.split("=", 1) for kv in t.split(","))}
             print(_line(t, answer_scores(s.questions, settings)))
     if args.search:
         searched = {s.name: search(s.questions) for s in sets}

@@ -210,9 +210,26 @@ def test_a_fact_answer_goes_on_in_its_own_paragraph_before_another_document():
     vec = np.eye(8, dtype=np.float32)
     cands = [ex.Candidate(a, i, *a.sentences[i], 0, vec[i], score=sc) for i, sc in enumerate([0.80, 0.62, 0.3])]
     cands.append(ex.Candidate(b, 0, *b.sentences[0], 1, vec[5], score=0.70))
-    assert [(c.chunk.chunk_id, c.index) for c in ex.pick(cands)] == [("a-0", 0), ("a-0", 1)]
+    assert [(c.chunk.chunk_id, c.index) for c in ex.pick(cands, limit=2)] == [("a-0", 0), ("a-0", 1)]
     cands[1].score = 0.40   # a weak next sentence does not displace a strong one elsewhere
-    assert [(c.chunk.chunk_id, c.index) for c in ex.pick(cands)] == [("a-0", 0), ("b-0", 0)]
+    assert [(c.chunk.chunk_id, c.index) for c in ex.pick(cands, limit=2)] == [("a-0", 0), ("b-0", 0)]
+
+
+def test_a_fact_answer_quotes_up_to_three_sentences_about_as_good_as_the_best():
+    # MAX_SENTENCES = 3 (eval/fit_select.py): the third sentence often holds the second fact.
+    text = "見本会は年に二回開く。春は県内の会社が出る。秋は県外の会社も出る。会場は駅前の会館である。"
+    chosen = ex.pick(_cands(text, [0.80, 0.72, 0.70, 0.69]))
+    assert [c.index for c in chosen] == [0, 1, 2]
+    assert [c.index for c in ex.pick(_cands(text, [0.80, 0.72, 0.50, 0.40]))] == [0, 1]   # KEEP_RATIO still holds
+
+
+def test_a_caption_ending_in_a_bracket_ranks_below_the_sentence_that_answers():
+    text = "見本会の支払方法(複数回答)\n支払方法は現金払いが最も多く、次いで振込であった。"
+    q = "見本会で最も多い支払方法は？"
+    cands = _cands(text, [0.50, 0.50])
+    ex.type_bonus(cands, asked_type(q))
+    assert ex._fragment(cands[0]) and not ex._fragment(cands[1])
+    assert max(cands, key=lambda c: c.score).index == 1
 
 
 def test_a_plural_place_question_prefers_the_sentence_that_lists_places():
