@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from qa_app import extractive as ex
-from qa_app.engine import ABSTAIN_BELOW, AnswerEngine
+from qa_app import ABSTAIN_BELOW, AnswerEngine
 
 from .answers import score_answer, summarise
 from .metrics import GoldQuestion, _doc_matches, load_gold, match_key

@@ -35,12 +35,18 @@ _WHERE = {
     "read_eval_report": "reports", "EvalReport": "reports", "DEFAULT_EVAL_REPORT": "reports",
 }
 
-__all__ = list(_WHERE)
+# Whole modules the evaluation may use: the answer step's weights and settings, which
+# eval/fit_select.py records, fits and switches in turn.
+_MODULES = ("extractive",)
+
+__all__ = [*_WHERE, *_MODULES]
 
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
         return getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
+    if name in _MODULES:
+        return import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
