@@ -120,14 +120,19 @@ class KeywordIndex:
         indptr = self._bm25.scores["indptr"]
         return np.asarray(self._bm25.scores["indices"][indptr[tid]:indptr[tid + 1]], dtype=np.int64)
 
-    def document_topic(self, weighted: list[tuple[str, float]], row_doc: np.ndarray) -> np.ndarray:
+    def document_topic(self, weighted: list[tuple[str, float]], row_doc: np.ndarray,
+                       titles: list[frozenset[str]] | None = None, title_share: float = 0.0) -> np.ndarray:
         """How much each document (numbered by ``row_doc``, one number per row) is about the terms.
 
         Per term: the share of the document's chunks that hold it, times an IDF over
         documents (log(1 + documents / documents holding it)); summed with the terms'
         weights. A share, not a count, so a long document that mentions a term in
         passing here and there does not outweigh a short one that is about it; an IDF
-        over documents, not chunks, so a term every document uses tells none apart."""
+        over documents, not chunks, so a term every document uses tells none apart.
+
+        ``titles`` (each document's title terms, by document number) count a term in a
+        document's title as held by ``title_share`` of its chunks at least: a question
+        that names its document by a word of the title is about that document."""
         n_docs = int(row_doc.max()) + 1 if len(row_doc) else 0
         topic = np.zeros(n_docs)
         if n_docs < 2:
@@ -137,8 +142,21 @@ class KeywordIndex:
             rows = self.rows_holding(term)
             if len(rows):
                 share = np.bincount(row_doc[rows], minlength=n_docs) / np.maximum(sizes, 1)
+                if titles and title_share > 0:
+                    in_title = np.fromiter((term in t for t in titles), dtype=bool, count=len(titles))
+                    share[: len(titles)] = np.where(in_title, np.maximum(share[: len(titles)], title_share),
+                                                    share[: len(titles)])
                 topic += weight * np.log1p(n_docs / np.count_nonzero(share)) * share
         return topic
+
+    def idf_within(self, query_terms: list[str], row_doc: np.ndarray, doc: int) -> np.ndarray:
+        """Each term's BM25 IDF counted over one document's chunks only (numbered by ``row_doc``).
+
+        A word the document uses in nearly every chunk (its subject) tells its passages apart
+        no better than a stop word, however rare it is among other documents."""
+        n = int(np.count_nonzero(row_doc == doc))
+        held = [int(np.count_nonzero(row_doc[self.rows_holding(t)] == doc)) for t in query_terms]
+        return np.log1p((n - np.asarray(held, dtype=float) + 0.5) / (np.asarray(held, dtype=float) + 0.5))
 
     def search_terms(self, weighted: list[tuple[str, float]], k: int = 10,
                      allowed: set[str] | None = None) -> list[KeywordHit]:

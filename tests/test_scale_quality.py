@@ -127,3 +127,60 @@ def test_search_lifts_the_passages_of_the_document_about_the_question(crowded_in
                 assert doc_of[x] == about and doc_of[y] != about, (x, y)
                 lifted += 1
     assert lifted, "the topic rule changed no order"
+
+
+# -- titles and IDF inside the question's own document (index/keyword.py, index/retrieve.py) --
+
+def _tiny(rows: list[tuple[int, list[str]]]):
+    """A real BM25 index of hand-made chunks: (document number, terms) each."""
+    from index.keyword import KeywordIndex
+
+    index = KeywordIndex.build((f"c{i}", t) for i, (_, t) in enumerate(rows))
+    return index, np.array([d for d, _ in rows])
+
+
+def test_a_term_in_a_documents_title_counts_as_held_by_a_share_of_its_chunks():
+    # Document 0 is titled by the term but uses it in one chunk of four; document 1 in one of two.
+    index, row_doc = _tiny([(0, ["白書", "a"]), (0, ["b"]), (0, ["c"]), (0, ["d"]), (1, ["白書"]), (1, ["e"])])
+    titles = [frozenset({"白書"}), frozenset({"f"})]
+    without = index.document_topic([("白書", 1.0)], row_doc)
+    with_titles = index.document_topic([("白書", 1.0)], row_doc, titles, title_share=0.75)
+    assert without.argmax() == 1 and with_titles.argmax() == 0
+    # A share at least, never less: document 1, untitled by the term, keeps its own.
+    assert with_titles[1] > 0 and index.document_topic([("白書", 1.0)], row_doc, titles, 0.0).tolist() == without.tolist()
+
+
+def test_idf_inside_a_document_discounts_the_word_it_uses_everywhere():
+    # "subject" is in every chunk of document 0 and nowhere else: rarer across the index than "detail",
+    # which the other documents use too, but inside document 0 it tells no passage apart.
+    rows = [(0, ["subject", "detail"]), (0, ["subject", "x"]), (0, ["subject", "y"]), (0, ["subject", "z"])]
+    rows += [(d, ["detail", f"w{d}{i}"]) for d in (1, 2) for i in range(4)]
+    index, row_doc = _tiny(rows)
+    assert index.frequency("subject") < index.frequency("detail")
+    inside = index.idf_within(["subject", "detail", "absent"], row_doc, 0)
+    assert inside[0] < inside[1] < inside[2]
+
+
+def test_a_japanese_questions_terms_are_weighted_by_their_rarity_inside_its_document(crowded_index, monkeypatch):
+    index_dir, ours, _ = crowded_index
+    question = "クラスター事業に参加した企業と大学の数は？"   # written for this test
+    with Retriever(index_dir) as r:
+        wanted = r.keyword_terms(question)
+        row_doc, topic = r._topic(wanted)
+        names = [d.doc_id for d in r.store.documents()]
+        assert names[int(topic.argmax())] == ours
+        local = dict(r._local_weights(wanted))
+        inside = dict(zip([t for t, _ in wanted], r.keyword.idf_within([t for t, _ in wanted], row_doc,
+                                                                      int(topic.argmax()))))
+        # The term the document uses most keeps the least of its weight, the rarest inside it all of it.
+        assert min(local, key=local.get) == min(inside, key=inside.get)
+        assert local[max(inside, key=inside.get)] == 1.0
+        assert all(1 - retrieve.LOCAL_IDF <= w <= 1.0 for w in local.values())
+        # and search ranks the keyword leg by them
+        monkeypatch.setattr(retrieve, "LOCAL_IDF", 0.0)
+        plain = {p.chunk.chunk_id: p.keyword_rank for p in r.search(question, 30)}
+        monkeypatch.setattr(retrieve, "LOCAL_IDF", 0.25)
+        weighted = {p.chunk.chunk_id: p.keyword_rank for p in r.search(question, 30)}
+        by_local = [h.chunk_id for h in r.keyword.search_terms(list(local.items()), 30)]
+    assert plain != weighted, "the local weights changed no keyword ranking"
+    assert all(by_local.index(c) + 1 == k for c, k in weighted.items() if k is not None and k <= 30)
