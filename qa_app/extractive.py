@@ -253,6 +253,12 @@ PART_REACH = 3             # a second asked figure is looked for this many sente
 CLAUSE_REACH = 6           # a later clause's answer is looked for this far on in the first quote's paragraph
 PART_KEEP_RATIO = 0.6      # elsewhere, a sentence for a further part must score this share of the best
 DATED_KEEP_RATIO = 0.6     # a figure naming the asked year goes first if it scores this share of the best
+# Sentences giving a figure in the first asked unit (see _more_figures). 1 -> 2, judged by
+# eval/fit_select.py (--try FIGURE_SENTENCES=1): evidence cited / all facts dev 0 / 0 of 79,
+# dev_ict +2 / +2 of 122, dev_para (used to choose nothing else here) +2 / +2 of 78, for questions
+# asking one figure (for two, 0 / 0 / +1 facts at most, and it crowds the second part out); 3 adds
+# one question on dev only. The cost: more quotes, so citation precision falls.
+FIGURE_SENTENCES = 2
 
 
 def _holds(c: Candidate, part: str, unit: str | None = None) -> bool:
@@ -389,6 +395,7 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
         return [], None
     if asked.units:
         chosen: list[Candidate] = []
+        others: list[Candidate] = []   # the first unit's other figure sentences, best first
         for n, unit in enumerate(asked.units):
             # Two parts may ask in one unit (「公募件数と実施プロジェクト数」): each needs a figure of its own.
             wanted = 1 + sum(same_count(u, unit) for u in asked.units[:n])
@@ -422,9 +429,12 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
                 if not found:
                     asked_for = info.attribute or "/".join(info.attribute_parts)
                     return [], f"no figure in the asked unit stands beside 「{asked_for}」, which the question asks for"
+                others = pool[1:]
             if not found:
                 continue
             chosen.append(found[0])
+        if len(asked.units) == 1:   # a two-part answer has its parts; a second figure for the first would crowd them
+            chosen += _more_figures(chosen, others)
         return _within(_later_parts(chosen, cands, info)), None
     if asked.explains:
         top = ranked[0]
@@ -434,6 +444,21 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
         # A sentence that asks (「…とは何か。」) opens the answer; what follows it answers.
         chosen = [chosen[0], *_following(cands, chosen[0], EXPLAIN_FOLLOWING)]
     return _within(_later_parts(chosen, cands, info)), None
+
+
+def _more_figures(chosen: list[Candidate], others: list[Candidate]) -> list[Candidate]:
+    """Further sentences giving a figure in the first asked unit, about as good as the first quote
+    (KEEP_RATIO), up to FIGURE_SENTENCES in all: another edition or table may state the asked one."""
+    if FIGURE_SENTENCES <= 1 or not chosen:
+        return []
+    out: list[Candidate] = []
+    for c in others:
+        if len(out) >= FIGURE_SENTENCES - 1 or c.score < KEEP_RATIO * chosen[0].score:
+            break
+        if c in chosen or any(float(c.vector @ d.vector) > NEAR_DUPLICATE or _overlap(c, d) for d in chosen + out):
+            continue
+        out.append(c)
+    return out
 
 
 def _figures(c: Candidate, unit: str) -> int:

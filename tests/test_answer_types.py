@@ -223,6 +223,21 @@ def test_a_fact_answer_quotes_up_to_three_sentences_about_as_good_as_the_best():
     assert [c.index for c in ex.pick(_cands(text, [0.80, 0.72, 0.50, 0.40]))] == [0, 1]   # KEEP_RATIO still holds
 
 
+def test_a_figure_question_also_quotes_a_second_figure_about_as_good_as_the_first():
+    # FIGURE_SENTENCES = 2 (eval/fit_select.py): another passage (an edition, a table) may state the asked figure.
+    q = "見本市には何社が出展した？"
+    a = _chunk("見本市は毎年秋に開く。見本市には120社が出展した。", "a-0")
+    b = _chunk("前回の見本市には95社が出展した。", "b-0")
+    vec = np.eye(8, dtype=np.float32)
+    cands = [ex.Candidate(a, 0, *a.sentences[0], 0, vec[0], score=0.90),
+             ex.Candidate(a, 1, *a.sentences[1], 0, vec[1], score=0.80),
+             ex.Candidate(b, 0, *b.sentences[0], 1, vec[2], score=0.75)]
+    chosen, reason = ex.shape(cands, asked_type(q), analyse(q))
+    assert reason is None and [(c.chunk.chunk_id, c.index) for c in chosen] == [("a-0", 1), ("b-0", 0)]
+    cands[2].score = 0.50     # a figure sentence far below the first is not quoted
+    assert [(c.chunk.chunk_id, c.index) for c in ex.shape(cands, asked_type(q), analyse(q))[0]] == [("a-0", 1)]
+
+
 def test_a_caption_ending_in_a_bracket_ranks_below_the_sentence_that_answers():
     text = "見本会の支払方法(複数回答)\n支払方法は現金払いが最も多く、次いで振込であった。"
     q = "見本会で最も多い支払方法は？"
