@@ -28,7 +28,9 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)|(平成|昭和|令和)\s*(\d{
 _ERA_LETTER = {"H": "平成", "R": "令和", "S": "昭和"}
 
 # 「〈名詞〉はいくら／何〜／どれくらい」: the noun is what the question asks the value of.
-_ASKED = re.compile(r"([\u30A0-\u30FF\u4E00-\u9FFF]{2,8})(?:は|って)(?:いくら|何|どれくらい|どのくらい|いくつ)")
+# 「受講料はいくら」「参加企業は何社」 ask a value of the noun; 「…サービスは何？」 asks what a thing is,
+# so 何 counts only with a counter or unit after it (何社, 何円, 何％, 何パーセント).
+_ASKED = re.compile(r"([\u30A0-\u30FF\u4E00-\u9FFF]{2,8})(?:は|って)(?:いくら|何(?=[\u30A0-\u30FF\u4E00-\u9FFF%％])|どれくらい|どのくらい|いくつ)")
 
 # Units a number question may ask for, so the answer can lead with that figure.
 UNIT_HINTS = {"社": r"社", "件": r"件", "億": r"億円?", "万": r"万円?", "円": r"円", "人": r"[人名]", "名": r"[人名]",

@@ -140,11 +140,28 @@ def test_second_part_is_answered_from_the_same_paragraph_even_when_its_unit_appe
     assert reason is None and [c.index for c in chosen] == [0, 1]
 
 
-def test_a_figure_stated_for_another_year_does_not_answer():
+def test_a_figure_stated_for_another_year_does_not_answer(monkeypatch):
+    # Off as shipped (OTHER_YEARS_REFUSAL; README, "Answers": on the three development sets it
+    # refused 2 unanswerable and 3 answerable questions); switched on, it refuses.
+    monkeypatch.setattr(ex, "OTHER_YEARS_REFUSAL", True)
     text = "見本市を開いている。2018年には出展が40社あった。"
     q = "2020年の見本市には何社が出展した？"
     chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
     assert not chosen and "2020" in reason
+    # Off, the figure is quoted with its own year, which the reader sees.
+    monkeypatch.setattr(ex, "OTHER_YEARS_REFUSAL", False)
+    chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
+    assert reason is None and "2018年" in chosen[0].text
+
+
+def test_switching_off_the_unit_refusal_quotes_the_best_sentence(monkeypatch):
+    text = "見本市を開いている。多くの企業が出展した。"
+    q = "見本市には何社が出展した？"
+    chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
+    assert not chosen and "unit" in reason
+    monkeypatch.setattr(ex, "UNIT_REFUSAL", False)
+    chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
+    assert reason is None and chosen[0].text.startswith("多くの企業")
 
 
 def test_a_fiscal_year_without_its_era_counts_as_the_asked_year():
