@@ -8,8 +8,10 @@ them, whose terms are dictionary translations (see README, "Fusion").
 
 from __future__ import annotations
 
+import threading
 import time
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Sequence
@@ -49,7 +51,7 @@ KEYWORD_WEIGHT_EN = 0.75
 # Which senses of an English word the keyword leg searches for: those closest in meaning to the word by the
 # cross-lingual embedder (index/translate.py, _japanese_terms), not those other indexed documents happen to use.
 SENSES_BY_MEANING = True
-SENSE_BATCH = 8      # the embedder runs batches of up to 8 texts on one BLAS thread (index/embeddings.py)
+WORD_VECTORS = 4096  # unit vectors of English words and their headwords kept per retriever (2 KB each), LRU
 YEAR_TERMS = True    # an English question's years also as era years, for the keyword leg (index/translate.py)
 # Documents as a whole (issue 13: quality among distractor documents). Each candidate's fused
 # score is multiplied by 1 + TOPIC_WEIGHT x its document's topic score (KeywordIndex.document_topic:
@@ -126,7 +128,8 @@ class Retriever:
         self._row_docs: tuple[KeywordIndex, np.ndarray] | None = None
         self._last_topic: tuple[tuple, np.ndarray] | None = None   # one search's document topic, used twice
         self._titles: list[frozenset[str]] = []          # each document's title terms, by document number
-        self._word_vectors: dict[str, np.ndarray] = {}   # unit vectors of translated words and their senses
+        self._word_vectors: OrderedDict[str, np.ndarray] = OrderedDict()   # translated words, their senses: LRU
+        self._word_lock = threading.Lock()               # searches on several threads share that cache
         self._data_version = self.store.data_version()
         self._generation = self.store.generation()
 
@@ -274,20 +277,27 @@ class Retriever:
         similarity = self.sense_similarity if SENSES_BY_MEANING else None
         return [(wt.term, wt.weight) for wt in keyword_terms(query, self.keyword.frequency, similarity)]
 
-    def sense_similarity(self, english: str, headwords: Sequence[str]) -> list[float]:
-        """Cosine between an English word and each Japanese headword, by this index's own embedder.
+    def sense_similarity(self, asked: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
+        """Cosines between English words and each of their Japanese headwords, by this index's own embedder.
 
-        The vectors are kept per text for the life of the retriever (a few hundred words a day), and
-        embedded in batches of at most eight, which the embedder runs on one thread (a few ms each)."""
-        texts = [english, *headwords]
-        missing = [t for t in dict.fromkeys(texts) if t not in self._word_vectors]
-        for start in range(0, len(missing), SENSE_BATCH):
-            part = missing[start:start + SENSE_BATCH]
-            for text, v in zip(part, self.embedder.get_text_embedding_batch(part)):
-                v = np.asarray(v, dtype=np.float32)
-                self._word_vectors[text] = v / (np.linalg.norm(v) or 1.0)
-        word = self._word_vectors[english]
-        return [float(self._word_vectors[h] @ word) for h in headwords]
+        All of a question's texts not seen before are embedded in ONE call (``embed_words``: on one thread);
+        their vectors are kept, the WORD_VECTORS last used, so a word asked again costs no embedding."""
+        cache = self._word_vectors
+        texts = list(dict.fromkeys(t for english, hws in asked for t in (english, *hws)))
+        with self._word_lock:
+            missing = [t for t in texts if t not in cache]
+            if missing:
+                embed = getattr(self.embedder, "embed_words", None) or self.embedder.get_text_embedding_batch
+                for text, v in zip(missing, embed(missing)):
+                    v = np.asarray(v, dtype=np.float32)
+                    cache[text] = v / (np.linalg.norm(v) or 1.0)
+            vectors = {}
+            for t in texts:
+                cache.move_to_end(t)
+                vectors[t] = cache[t]
+            while len(cache) > WORD_VECTORS:
+                cache.popitem(last=False)
+        return [[float(vectors[h] @ vectors[english]) for h in hws] for english, hws in asked]
 
     def _dense(self, query: str, doc_ids: list[str] | None, section: str | None, *, required: bool) -> list[str]:
         """The dense leg's ranking; empty (with ``self.warning`` set) when the vectors cannot be reached."""

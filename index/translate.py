@@ -178,22 +178,46 @@ def _candidates(english: str) -> tuple[tuple[tuple[str, tuple[str, ...], float],
     return tuple(out)
 
 
-# How close in meaning a Japanese headword is to the English word, by the cross-lingual embedder:
-# (English word, headwords) -> one cosine per headword.
-Similarity = Callable[[str, Sequence[str]], Sequence[float]]
+# How close in meaning Japanese headwords are to English words, by the cross-lingual embedder:
+# [(English word, its headwords), ...] -> one cosine per headword, per word. A question asks it once for all of
+# its words, so that the embedder embeds every new text of the question in one call (index/retrieve.py).
+Similarity = Callable[[Sequence[tuple[str, Sequence[str]]]], Sequence[Sequence[float]]]
+
+# A word's translations the corpus uses: BM25 terms of a headword -> (rank, df, headword).
+_Ranked = dict[tuple[str, ...], tuple[float, int, str]]
 
 
-def _japanese_terms(english: str, frequency: Callable[[str], int] | None,
-                    similarity: Similarity | None = None) -> list[tuple[str, float]]:
+def _ranked(english: str, frequency: Callable[[str], int] | None) -> _Ranked:
+    """The translations of a word or phrase the corpus uses, with their dictionary rank and corpus use.
+
+    All dictionary forms of the word count (exports → export). A headword cut into parts is kept only when the
+    corpus uses every part."""
+    ranked: _Ranked = {}
+    for found in _candidates(english):
+        for headword, parts, rank in found:
+            df = min(frequency(t) for t in parts) if frequency is not None else 1
+            if df > 0 and (parts not in ranked or ranked[parts][0] < rank):
+                ranked[parts] = (rank, df, headword)
+    return ranked
+
+
+def _sense_pool(ranked: _Ranked) -> list[tuple[str, ...]]:
+    """The senses the embedder compares: up to SENSE_POOL, best ranked, within SENSE_RANK_TIER of the best."""
+    if not ranked:
+        return []
+    best_rank = max(r for r, _, _ in ranked.values())
+    return sorted((p for p in ranked if ranked[p][0] >= best_rank - SENSE_RANK_TIER),
+                  key=lambda p: (-ranked[p][0], -ranked[p][1]))[:SENSE_POOL]
+
+
+def _japanese_terms(ranked: _Ranked, cosines: dict[tuple[str, ...], float] | None = None) -> list[tuple[str, float]]:
     """Up to PER_WORD translations the corpus uses, best first, as (term, weight) with weights summing to 1.
 
-    All dictionary forms of the word count (exports → export); among equally
-    ranked translations the one the corpus uses most is the likely sense. A
-    headword cut into parts is kept only when the corpus uses every part, and its
-    share of the word's vote is split among them.
+    Among equally ranked translations the one the corpus uses most is the likely
+    sense. A headword cut into parts shares its share of the word's vote among them.
 
-    With ``similarity`` (the embedder's cosine between the English word and each
-    headword), the senses are chosen by meaning instead: those within SENSE_MARGIN
+    With ``cosines`` (the embedder's cosine between the English word and each
+    headword of its ``_sense_pool``), the senses are chosen by meaning instead: those within SENSE_MARGIN
     of the closest, closest first. Which words the index holds then decides only
     whether a sense can be searched, not which senses win: "cluster" stays クラスター
     beside documents that also use 林 or 塊 (see README, "Fusion").
@@ -202,19 +226,9 @@ def _japanese_terms(english: str, frequency: Callable[[str], int] | None,
     the bundled corpus and hurt them beside six white papers, whose vocabulary
     then picks the senses: dev hit@5 en 0.870 → 0.739–0.826. Equal shares it is.)
     """
-    ranked: dict[tuple[str, ...], tuple[float, int, str]] = {}
-    for found in _candidates(english):
-        for headword, parts, rank in found:
-            df = min(frequency(t) for t in parts) if frequency is not None else 1
-            if df > 0 and (parts not in ranked or ranked[parts][0] < rank):
-                ranked[parts] = (rank, df, headword)
-    if similarity is not None and ranked:
-        best_rank = max(r for r, _, _ in ranked.values())
-        pool = sorted((p for p in ranked if ranked[p][0] >= best_rank - SENSE_RANK_TIER),
-                      key=lambda p: (-ranked[p][0], -ranked[p][1]))[:SENSE_POOL]
-        cosines = dict(zip(pool, similarity(english, [ranked[p][2] for p in pool]) if len(pool) > 1 else [1.0]))
+    if cosines is not None and ranked:
         top = max(cosines.values())
-        kept = sorted((p for p in pool if cosines[p] >= top - SENSE_MARGIN), key=lambda p: -cosines[p])[:PER_WORD]
+        kept = sorted((p for p in cosines if cosines[p] >= top - SENSE_MARGIN), key=lambda p: -cosines[p])[:PER_WORD]
     else:
         kept = sorted(ranked, key=lambda t: (-ranked[t][0], -ranked[t][1]))[:PER_WORD]
         # A sense more than a whole signal (common, first gloss) below the best is another word's sense: dropped,
@@ -225,6 +239,21 @@ def _japanese_terms(english: str, frequency: Callable[[str], int] | None,
         for t in parts:
             out[t] = out.get(t, 0.0) + 1.0 / len(kept) / len(parts)
     return list(out.items())
+
+
+def _choose_senses(words: list[tuple[str, _Ranked]], similarity: Similarity | None) -> list[list[tuple[str, float]]]:
+    """Each word's translations (``_japanese_terms``), the senses of all the words compared in ONE ``similarity``
+    call: the first sight of a question's words then costs one embedder call, not one per word (dev, 1×: search
+    p95 with one call per word 50 ms against 31 ms without the embedder)."""
+    if similarity is None:
+        return [_japanese_terms(ranked) for _, ranked in words]
+    pools = [_sense_pool(ranked) for _, ranked in words]
+    asked = [i for i, pool in enumerate(pools) if len(pool) > 1]     # a lone sense needs no embedding
+    answers = similarity([(words[i][0], [words[i][1][p][2] for p in pools[i]]) for i in asked]) if asked else []
+    cosines: dict[int, dict[tuple[str, ...], float]] = {i: {p: 1.0 for p in pool} for i, pool in enumerate(pools)}
+    for i, answer in zip(asked, answers):
+        cosines[i] = dict(zip(pools[i], answer))
+    return [_japanese_terms(ranked, cosines[i]) for i, (_, ranked) in enumerate(words)]
 
 
 def _romaji_variants(word: str) -> list[str]:
@@ -288,19 +317,26 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
         if found:
             out += [WeightedTerm(t, w, word) for t, w in found]
             used.add(i)
+    # Which words and phrases are translated does not depend on the senses chosen, only on whether the corpus
+    # uses a translation: all are found first, and their senses then compared in one ``similarity`` call.
+    asked: list[tuple[str, str, _Ranked]] = []      # (source as written, as looked up, its translations)
     for i in range(len(words) - 1):
         a, b = words[i], words[i + 1]
         if {i, i + 1} & used or a.lower() in stop or b.lower() in stop:
             continue
-        found = _japanese_terms(f"{a} {b}".lower(), frequency, similarity)
-        if found:
-            out += [WeightedTerm(t, w, f"{a} {b}") for t, w in found]
+        ranked = _ranked(f"{a} {b}".lower(), frequency)
+        if ranked:
+            asked.append((f"{a} {b}", f"{a} {b}".lower(), ranked))
             used |= {i, i + 1}
     for i, word in enumerate(words):
         if i in used or word.lower() in stop or len(word) < 3:
             continue
-        found = _japanese_terms(word.lower(), frequency, similarity)
-        out += [WeightedTerm(t, w, word) for t, w in found]
+        ranked = _ranked(word.lower(), frequency)
+        if ranked:
+            asked.append((word, word.lower(), ranked))
+    chosen = _choose_senses([(english, ranked) for _, english, ranked in asked], similarity)
+    for (source, _, _), found in zip(asked, chosen):
+        out += [WeightedTerm(t, w, source) for t, w in found]
     return _merge(out)
 
 

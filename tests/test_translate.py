@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+import pytest
+
 from index.tokenise import terms
 from index.translate import english_words, headwords, is_name, keyword_terms, year_terms
 
@@ -118,3 +121,48 @@ def test_with_an_embedder_the_senses_are_chosen_by_meaning_not_by_what_the_index
         assert {wt.term for wt in keyword_terms("investment", lambda t: synonyms.get(t, 0), similarity)} == {"投資"}
         # A sense the index lacks leaves its vote to the ones it holds; none held, no term.
         assert keyword_terms("cluster", lambda t: 0, similarity) == []
+
+
+def test_a_question_s_senses_are_embedded_in_one_call_and_chosen_as_one_call_per_word_chose_them(corpus_index):
+    # The senses of all of a question's words are compared in one embedder call (first sight of a question
+    # cost one call per word before). The kept senses must be those the per-word path keeps: the reference
+    # below embeds each word with its headwords on its own, uncached, as the per-word path did.
+    from index.retrieve import Retriever
+
+    questions = ["How does the government support exports by small companies?",
+                 "What investment in research and development did the prefecture plan?",
+                 "Which industrial clusters were formed around universities?",
+                 "What training is offered to workers in the manufacturing industry?",
+                 "How much was the initial budget for the trade fair?",
+                 "Why did regional banks lend to venture firms?"]
+    with Retriever(corpus_index) as r:
+        embedder = r.embedder
+        per_word_calls = []
+
+        def per_word(asked):
+            out = []
+            for english, hws in asked:
+                per_word_calls.append(english)
+                v = np.asarray(embedder.get_text_embedding_batch([english, *hws]), dtype=np.float64)
+                v /= np.linalg.norm(v, axis=1, keepdims=True)
+                out.append(list(v[1:] @ v[0]))
+            return out
+
+        calls = []
+        embed_words = embedder.embed_words
+        object.__setattr__(embedder, "embed_words", lambda texts: calls.append(len(texts)) or embed_words(texts))
+        try:
+            for q in questions:
+                before = len(calls)
+                batched = keyword_terms(q, r.keyword.frequency, r.sense_similarity)
+                assert len(calls) - before <= 1          # every new text of the question in one call
+                reference = keyword_terms(q, r.keyword.frequency, per_word)
+                assert [(wt.term, wt.source) for wt in batched] == [(wt.term, wt.source) for wt in reference]
+                assert [wt.weight for wt in batched] == pytest.approx([wt.weight for wt in reference])
+            assert len(per_word_calls) > len(questions)   # some question had several words to compare
+            asked_before = len(calls)
+            for q in questions:                             # seen words cost no embedding
+                keyword_terms(q, r.keyword.frequency, r.sense_similarity)
+            assert len(calls) == asked_before
+        finally:
+            object.__delattr__(embedder, "embed_words")
