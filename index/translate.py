@@ -61,10 +61,10 @@ PER_WORD = 3                   # Japanese headwords kept per English word or phr
 RANK_TIER = 2.0                # translations ranked more than this below a word's best are not kept
 SENSE_MARGIN = 0.15            # with an embedder: senses this far (cosine) below the closest are not kept
 SENSE_RANK_TIER = 4.0          # with an embedder: the dictionary's rank still bounds which senses compete
-SENSE_POOL = 12                # with an embedder: at most this many senses (best ranked) are compared (each is
-                               # embedded once per process, ~1 ms: at +24, first sight of each dev question, search
-                               # p95 38 -> 76 ms with 12, 46 -> 114 ms with all, load 8.5; 7 lost +24 English
-                               # hit@5 0.960 -> 0.920)
+SENSE_POOL = 12                # with an embedder: at most this many senses (best ranked) are compared (when each word
+                               # was embedded on its own, at +24 search p95 38 -> 76 ms with 12, 46 -> 114 ms with
+                               # all, load 8.5; now a question's new senses are embedded in one call, ~10 ms for ~18
+                               # texts; 7 lost +24 English hit@5 0.960 -> 0.920)
 # A common word (JMdict priority tag) or a gloss that opens its sense is the usual translation.
 _COMMON_TAGS = ("news1", "ichi1", "spec1", "gai1", "spec2", "news2", "ichi2", "gai2")
 
