@@ -42,6 +42,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from .embeddings import get_embedder
 from .errors import IndexUnavailable, IngestRunning
 from .keyword import KeywordIndex, indexed_text
+from .sense_vectors import refresh as refresh_senses, sense_file
 from .store import ChunkStore
 from .tokenise import terms
 from .vectors import VectorIndex, compact_embedded
@@ -233,9 +234,14 @@ def _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embed
                             chunks=len(outcome.chunks), warnings=outcome.doc.warnings,
                             timings=outcome.timings))
         t0 = time.perf_counter()
-        KeywordIndex.load(store)  # rebuilds the BM25 cache when the store changed
+        keyword = KeywordIndex.load(store)  # rebuilds the BM25 cache when the store changed
         bm25_seconds = time.perf_counter() - t0
-    timings = {"bm25_build": bm25_seconds}
+        t0 = time.perf_counter()
+        changed = any(r.status in ("added", "replaced") for r in results)
+        if changed or not sense_file(index_dir, vectors.embedder.model_name).exists():
+            refresh_senses(index_dir, vectors.embedder, keyword.frequency)   # new terms: new searchable headwords
+        sense_seconds = time.perf_counter() - t0
+    timings = {"bm25_build": bm25_seconds, "sense_vectors": sense_seconds}
     if vectors.url is None and any(r.status in ("added", "replaced") for r in results):
         t0 = time.perf_counter()
         compact_embedded(index_dir)   # embedded Chroma closed above: free its purged log's pages

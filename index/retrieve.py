@@ -26,6 +26,7 @@ from ingest.records import Chunk
 
 from .embeddings import get_embedder
 from .errors import DegradedSearch, IndexUnavailable
+from . import sense_vectors
 from .keyword import KeywordIndex
 from .store import ChunkStore
 from .tokenise import terms
@@ -129,6 +130,7 @@ class Retriever:
         self._last_topic: tuple[tuple, np.ndarray] | None = None   # one search's document topic, used twice
         self._titles: list[frozenset[str]] = []          # each document's title terms, by document number
         self._word_vectors: OrderedDict[str, np.ndarray] = OrderedDict()   # translated words, their senses: LRU
+        self._stored_senses = sense_vectors.load(self.index_dir, self.embedder.model_name)  # embedded at ingest
         self._word_lock = threading.Lock()               # searches on several threads share that cache
         self._data_version = self.store.data_version()
         self._generation = self.store.generation()
@@ -173,6 +175,7 @@ class Retriever:
         generation = self.store.generation()
         if generation != self._generation:
             self.keyword = KeywordIndex.load(self.store)
+            self._stored_senses = sense_vectors.load(self.index_dir, self.embedder.model_name)
             self._drop_vectors()  # the embedded Chroma caches segments: reopen to read them afresh
             self._generation = generation
 
@@ -280,10 +283,12 @@ class Retriever:
     def sense_similarity(self, asked: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
         """Cosines between English words and each of their Japanese headwords, by this index's own embedder.
 
-        All of a question's texts not seen before are embedded in ONE call (``embed_words``: on one thread);
+        Headwords come from the index's stored sense vectors (index/sense_vectors.py) when it has them; the
+        rest of a question's texts not seen before are embedded in ONE call (``embed_words``: on one thread);
         their vectors are kept, the WORD_VECTORS last used, so a word asked again costs no embedding."""
         cache = self._word_vectors
-        texts = list(dict.fromkeys(t for english, hws in asked for t in (english, *hws)))
+        stored = self._stored_senses     # the headwords the ingest embedded: only the English words are left
+        texts = list(dict.fromkeys(t for english, hws in asked for t in (english, *hws) if t not in stored))
         with self._word_lock:
             missing = [t for t in texts if t not in cache]
             if missing:
@@ -297,6 +302,7 @@ class Retriever:
                 vectors[t] = cache[t]
             while len(cache) > WORD_VECTORS:
                 cache.popitem(last=False)
+        vectors.update((t, stored[t]) for english, hws in asked for t in (english, *hws) if t in stored)
         return [[float(vectors[h] @ vectors[english]) for h in hws] for english, hws in asked]
 
     def _dense(self, query: str, doc_ids: list[str] | None, section: str | None, *, required: bool) -> list[str]:

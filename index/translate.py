@@ -64,7 +64,8 @@ SENSE_RANK_TIER = 4.0          # with an embedder: the dictionary's rank still b
 SENSE_POOL = 12                # with an embedder: at most this many senses (best ranked) are compared (when each word
                                # was embedded on its own, at +24 search p95 38 -> 76 ms with 12, 46 -> 114 ms with
                                # all, load 8.5; now a question's new senses are embedded in one call, ~10 ms for ~18
-                               # texts; 7 lost +24 English hit@5 0.960 -> 0.920)
+                               # texts; 7 lost +24 English hit@5 0.960 -> 0.920). Now the ingest stores every
+                               # searchable headword's vector (index/sense_vectors.py): only English words remain
 # A common word (JMdict priority tag) or a gloss that opens its sense is the usual translation.
 _COMMON_TAGS = ("news1", "ichi1", "spec1", "gai1", "spec2", "news2", "ichi2", "gai2")
 
@@ -168,14 +169,37 @@ def _candidates(english: str) -> tuple[tuple[tuple[str, tuple[str, ...], float],
     for form in _forms(english) if " " not in english else [english]:
         found = []
         for headword, rank in headwords(form):
-            hw_terms = terms(headword)
-            if not hw_terms:
-                continue
-            whole = normalise(headword)
-            parts = (hw_terms[0],) if hw_terms[0] == whole or len(hw_terms) == 1 else tuple(hw_terms)
-            found.append((headword, parts, rank))
+            parts = _parts(headword)
+            if parts:
+                found.append((headword, parts, rank))
         out.append(tuple(found))
     return tuple(out)
+
+
+def _parts(headword: str) -> tuple[str, ...] | None:
+    """A headword's BM25 terms as the keyword leg searches them (see ``_candidates``)."""
+    hw_terms = terms(headword)
+    if not hw_terms:
+        return None
+    return (hw_terms[0],) if hw_terms[0] == normalise(headword) or len(hw_terms) == 1 else tuple(hw_terms)
+
+
+def searchable_headwords(frequency: Callable[[str], int]) -> list[str]:
+    """Every JMdict headword ``headwords`` can return whose terms all occur in the index (df > 0, as ``_ranked``
+    requires): the only ones whose senses the embedder is ever asked about (index/sense_vectors.py)."""
+    con = _db()
+    if con is None:
+        return []
+    # ``headwords`` names an entry by its first kanji spelling, else its first kana one.
+    kanji = dict(con.execute("SELECT idseq, text FROM Kanji WHERE ID IN (SELECT MIN(ID) FROM Kanji GROUP BY idseq)").fetchall())
+    kana = dict(con.execute("SELECT idseq, text FROM Kana WHERE ID IN (SELECT MIN(ID) FROM Kana GROUP BY idseq)").fetchall())
+    names = sorted({kanji.get(i) or kana.get(i) for i in set(kanji) | set(kana)} - {None})
+    out = []
+    for name in names:
+        parts = _parts(name)
+        if parts and min(frequency(t) for t in parts) > 0:
+            out.append(name)
+    return out
 
 
 # How close in meaning Japanese headwords are to English words, by the cross-lingual embedder:

@@ -191,3 +191,32 @@ def test_a_pdf_not_named_pdf_is_unchanged_the_second_time(tmp_path):
 def test_chunks_without_an_index_says_so(tmp_path):
     out = run_cli("chunks", "--index", str(tmp_path / "nowhere"), "--json")
     assert out.returncode == 2 and "policyqa ingest" in out.stderr
+
+
+def test_an_incremental_ingest_refreshes_the_stored_sense_vectors(corpus_copy, tmp_path):
+    # English questions compare the senses of their words by stored headword vectors (index/sense_vectors.py):
+    # a document added later brings new terms, so new searchable headwords, and these must be embedded too.
+    from index import sense_vectors
+    from index.embeddings import get_embedder
+    from index.keyword import KeywordIndex
+    from index.pipeline import ingest
+    from index.store import ChunkStore
+    from index.translate import searchable_headwords
+
+    later = next(corpus_copy.glob("002_*.pdf"))
+    later.rename(tmp_path / later.name)
+    index_dir = tmp_path / "index"
+    name = get_embedder().model_name
+
+    def searchable() -> set[str]:
+        with ChunkStore(index_dir, readonly=True) as store:
+            return set(searchable_headwords(KeywordIndex.load(store).frequency))
+
+    ingest([corpus_copy], index_dir)
+    first = set(sense_vectors.load(index_dir, name))
+    assert first and first == searchable()
+    (tmp_path / later.name).rename(corpus_copy / later.name)
+    ingest([corpus_copy], index_dir)
+    second = sense_vectors.load(index_dir, name)
+    assert set(second) == searchable() and set(second) > first
+    assert all(abs(float(v @ v) - 1.0) < 1e-4 for v in second.values())

@@ -166,3 +166,37 @@ def test_a_question_s_senses_are_embedded_in_one_call_and_chosen_as_one_call_per
             assert len(calls) == asked_before
         finally:
             object.__delattr__(embedder, "embed_words")
+
+
+SENSE_QUESTIONS = ["How does the government support exports by small companies?",
+                   "Which industrial clusters were formed around universities?",
+                   "What investment in research and development did the prefecture plan?",
+                   "How much was the initial budget for the trade fair?",
+                   "What training is offered to workers in the manufacturing industry?",
+                   "Why did regional banks lend to venture firms?",
+                   "Which measures promote energy saving in factories?"]
+
+
+def test_stored_sense_vectors_choose_the_senses_query_time_embedding_chose(corpus_index):
+    # The ingest stores the vectors of every headword the index can search (index/sense_vectors.py): at query
+    # time only the English words are embedded, and the kept senses are those of embedding everything then.
+    from index.retrieve import Retriever
+
+    with Retriever(corpus_index) as r:
+        stored = r._stored_senses
+        assert len(stored) > 1000
+        embedder = r.embedder
+        texts: list[str] = []
+        embed_words = embedder.embed_words
+        object.__setattr__(embedder, "embed_words", lambda t: texts.extend(t) or embed_words(t))
+        try:
+            with_store = [keyword_terms(q, r.keyword.frequency, r.sense_similarity) for q in SENSE_QUESTIONS]
+            assert texts and all(t.isascii() for t in texts)      # no headword embedded at query time
+            r._stored_senses, r._word_vectors = {}, type(r._word_vectors)()
+            without = [keyword_terms(q, r.keyword.frequency, r.sense_similarity) for q in SENSE_QUESTIONS]
+            assert any(not t.isascii() for t in texts)             # the fallback embeds headwords, as before
+        finally:
+            object.__delattr__(embedder, "embed_words")
+        for a, b in zip(with_store, without):
+            assert [(wt.term, wt.source) for wt in a] == [(wt.term, wt.source) for wt in b]
+            assert [wt.weight for wt in a] == pytest.approx([wt.weight for wt in b])
