@@ -242,7 +242,7 @@ def _ingest_locked(paths, index_dir, config, workers, on_file, chroma_url, embed
             refresh_senses(index_dir, vectors.embedder, keyword.frequency)   # new terms: new searchable headwords
         sense_seconds = time.perf_counter() - t0
     timings = {"bm25_build": bm25_seconds, "sense_vectors": sense_seconds}
-    if vectors.url is None and any(r.status in ("added", "replaced") for r in results):
+    if vectors.url is None and changed:
         t0 = time.perf_counter()
         compact_embedded(index_dir)   # embedded Chroma closed above: free its purged log's pages
         timings["chroma_vacuum"] = time.perf_counter() - t0

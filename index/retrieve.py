@@ -292,10 +292,7 @@ class Retriever:
         with self._word_lock:
             missing = [t for t in texts if t not in cache]
             if missing:
-                embed = getattr(self.embedder, "embed_words", None) or self.embedder.get_text_embedding_batch
-                for text, v in zip(missing, embed(missing)):
-                    v = np.asarray(v, dtype=np.float32)
-                    cache[text] = v / (np.linalg.norm(v) or 1.0)
+                cache.update(zip(missing, sense_vectors.unit_vectors(self.embedder, missing)))
             vectors = {}
             for t in texts:
                 cache.move_to_end(t)

@@ -44,6 +44,17 @@ def load(index_dir: str | Path, model_name: str) -> dict[str, np.ndarray]:
         return {}
 
 
+def unit_vectors(embedder, texts: list[str]) -> list[np.ndarray]:
+    """Short texts (words, headwords) embedded in one call (``embed_words`` where the embedder has it: one
+    thread) as float32 unit vectors, so a dot product is their cosine."""
+    embed = getattr(embedder, "embed_words", None) or embedder.get_text_embedding_batch
+    out = []
+    for v in embed(texts):
+        v = np.asarray(v, dtype=np.float32)
+        out.append(v / (np.linalg.norm(v) or 1.0))
+    return out
+
+
 def refresh(index_dir: str | Path, embedder, frequency: Callable[[str], int]) -> tuple[int, int]:
     """Embed the searchable headwords the file lacks and rewrite it; returns (headwords stored, newly embedded)."""
     stored = load(index_dir, embedder.model_name)
@@ -51,13 +62,10 @@ def refresh(index_dir: str | Path, embedder, frequency: Callable[[str], int]) ->
     missing = [w for w in wanted if w not in stored]
     if not missing and len(stored) == len(wanted):
         return len(stored), 0
-    embed = getattr(embedder, "embed_words", None) or embedder.get_text_embedding_batch
     for start in range(0, len(missing), _BATCH):
         part = missing[start:start + _BATCH]
-        for word, v in zip(part, embed(part)):
-            v = np.asarray(v, dtype=np.float32)
-            stored[word] = v / (np.linalg.norm(v) or 1.0)
-    words = [w for w in wanted]     # headwords no longer searchable (a document removed) are dropped
+        stored.update(zip(part, unit_vectors(embedder, part)))
+    words = wanted     # headwords no longer searchable (a document removed) are dropped
     path = sense_file(index_dir, embedder.model_name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")

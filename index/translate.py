@@ -199,7 +199,7 @@ def searchable_headwords(frequency: Callable[[str], int]) -> list[str]:
 def _headword_parts() -> tuple[tuple[str, str], ...]:
     """Every headword ``headwords`` can return, with its BM25 terms tab-joined ("" when the term is the headword
     itself). Cutting all 190k with Sudachi takes 5–8 s, so it is done once per process, not at every ingest (the
-    test suite ingests dozens of times); kept compact, ~25 MB."""
+    test suite ingests dozens of times); kept compact, ~34 MB (tracemalloc)."""
     con = _db()
     if con is None:
         return ()
