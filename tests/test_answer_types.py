@@ -85,13 +85,18 @@ def _cands(text: str, scores: list[float]) -> list[ex.Candidate]:
     return out
 
 
+def _shape(cands: list[ex.Candidate], question: str) -> tuple[list[ex.Candidate], str | None]:
+    """``shape`` as the engine calls it, with the question's asked type and analysis."""
+    return ex.shape(cands, asked_type(question), analyse(question))
+
+
 PASSAGE = ("東西交流会では商談会を開いている。商談会には120社が参加した。そのうち15件が成約に至った。"
            "成約の理由は事前の面談にある。担当者が企業を訪ねて課題を聞き取った。")
 
 
 def test_two_part_figures_take_the_second_from_the_following_sentence():
     cands = _cands(PASSAGE, [0.5, 0.9, 0.2, 0.1, 0.1])
-    chosen, reason = ex.shape(cands, asked_type("商談会には何社が参加し、何件が成約した？"), analyse("商談会には何社が参加し、何件が成約した？"))
+    chosen, reason = _shape(cands, "商談会には何社が参加し、何件が成約した？")
     assert reason is None
     assert [c.index for c in chosen] == [1, 2]
 
@@ -99,20 +104,20 @@ def test_two_part_figures_take_the_second_from_the_following_sentence():
 def test_how_why_quotes_the_topic_sentence_and_the_ones_after_it():
     q = "なぜ成約が多いのか？"
     cands = _cands(PASSAGE, [0.2, 0.3, 0.4, 0.9, 0.5])
-    chosen, _ = ex.shape(cands, asked_type(q), analyse(q))
+    chosen, _ = _shape(cands, q)
     assert [c.index for c in chosen] == [3, 4]
 
 
 def test_a_figure_in_another_unit_is_refused():
     q = "商談会には何校が参加した？"
-    chosen, reason = ex.shape(_cands(PASSAGE, [0.5, 0.9, 0.2, 0.1, 0.1]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(PASSAGE, [0.5, 0.9, 0.2, 0.1, 0.1]), q)
     assert not chosen and "校" in reason
 
 
 def test_a_sum_of_another_attribute_is_refused():
     q = "交流会の参加費はいくら？"
     text = "交流会では商談会を開いている。会場の使用料は5万円で、主催者が支払う。"
-    chosen, reason = ex.shape(_cands(text, [0.4, 0.9]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.4, 0.9]), q)
     assert not chosen and "参加費" in reason
 
 
@@ -136,7 +141,7 @@ def test_later_clauses_of_a_two_part_question():
 def test_second_part_is_answered_from_the_same_paragraph_even_when_its_unit_appeared_earlier():
     text = "説明会には120社が参加し、80組の面談が行われた。そのうち9組が商談に進んだ。会場は駅前である。"
     q = "説明会には何社が参加し、商談に進んだのは何組？"
-    chosen, reason = ex.shape(_cands(text, [0.9, 0.3, 0.2]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.9, 0.3, 0.2]), q)
     assert reason is None and [c.index for c in chosen] == [0, 1]
 
 
@@ -146,21 +151,21 @@ def test_a_figure_stated_for_another_year_does_not_answer(monkeypatch):
     monkeypatch.setattr(ex, "OTHER_YEARS_REFUSAL", True)
     text = "見本市を開いている。2018年には出展が40社あった。"
     q = "2020年の見本市には何社が出展した？"
-    chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.3, 0.9]), q)
     assert not chosen and "2020" in reason
     # Off, the figure is quoted with its own year, which the reader sees.
     monkeypatch.setattr(ex, "OTHER_YEARS_REFUSAL", False)
-    chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.3, 0.9]), q)
     assert reason is None and "2018年" in chosen[0].text
 
 
 def test_switching_off_the_unit_refusal_quotes_the_best_sentence(monkeypatch):
     text = "見本市を開いている。多くの企業が出展した。"
     q = "見本市には何社が出展した？"
-    chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.3, 0.9]), q)
     assert not chosen and "unit" in reason
     monkeypatch.setattr(ex, "UNIT_REFUSAL", False)
-    chosen, reason = ex.shape(_cands(text, [0.3, 0.9]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.3, 0.9]), q)
     assert reason is None and chosen[0].text.startswith("多くの企業")
 
 
@@ -171,7 +176,7 @@ def test_a_fiscal_year_without_its_era_counts_as_the_asked_year():
     chunk = _chunk(text)
     rows = [ex.Candidate(chunk, i, 0, e, 0, np.eye(8, dtype=np.float32)[i], score=score)
             for i, ((_, e), score) in enumerate(zip(chunk.sentences, [0.1, 0.2, 0.9, 0.5]))]
-    chosen, reason = ex.shape(rows, asked_type(q), analyse(q))
+    chosen, reason = _shape(rows, q)
     assert reason is None and chosen[0].text.endswith("42億円 |")
     assert ex.leading_figure(chosen[0].text, r"億円?") == "42億円"
     from qa_app.question import year_mentioned, year_spellings
@@ -185,7 +190,7 @@ def test_a_result_question_quotes_the_topic_sentence_and_what_followed():
     q = "北部会の展示会からはどんな成果が出た？"
     assert "result" in asked_type(q).parts and asked_type(q).explains
     assert asked_type("What did the fair achieve?").explains
-    chosen, reason = ex.shape(_cands(text, [0.9, 0.3, 0.2, 0.1]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.9, 0.3, 0.2, 0.1]), q)
     assert reason is None and 2 in [c.index for c in chosen]
 
 
@@ -203,7 +208,7 @@ def test_a_later_result_clause_is_answered_further_on_in_the_paragraph():
     text = ("南部会には相談員を置いている。相談員は3名で、県内を回る。相談員は元技術者である。"
             "初年度は工場を訪ねた。次の年は展示会に出た。こうした活動の成果として、新たに20件の取引が生まれた。")
     q = "南部会の相談員は何人で、どんな成果を上げた？"
-    chosen, reason = ex.shape(_cands(text, [0.3, 0.9, 0.2, 0.2, 0.2, 0.1]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.3, 0.9, 0.2, 0.2, 0.2, 0.1]), q)
     assert reason is None and [c.index for c in chosen] == [1, 5]
     assert "place" not in asked_type("連携は実際どこまで進んだ？").parts
 
@@ -249,10 +254,10 @@ def test_a_figure_question_also_quotes_a_second_figure_about_as_good_as_the_firs
     cands = [ex.Candidate(a, 0, *a.sentences[0], 0, vec[0], score=0.90),
              ex.Candidate(a, 1, *a.sentences[1], 0, vec[1], score=0.80),
              ex.Candidate(b, 0, *b.sentences[0], 1, vec[2], score=0.75)]
-    chosen, reason = ex.shape(cands, asked_type(q), analyse(q))
+    chosen, reason = _shape(cands, q)
     assert reason is None and [(c.chunk.chunk_id, c.index) for c in chosen] == [("a-0", 1), ("b-0", 0)]
     cands[2].score = 0.50     # a figure sentence far below the first is not quoted
-    assert [(c.chunk.chunk_id, c.index) for c in ex.shape(cands, asked_type(q), analyse(q))[0]] == [("a-0", 1)]
+    assert [(c.chunk.chunk_id, c.index) for c in _shape(cands, q)[0]] == [("a-0", 1)]
 
 
 def test_a_caption_ending_in_a_bracket_ranks_below_the_sentence_that_answers():
@@ -276,14 +281,14 @@ def test_a_plural_place_question_prefers_the_sentence_that_lists_places():
 def test_a_sentence_that_asks_is_answered_by_the_ones_after_it():
     text = "良い相談役とは何か。一言で言えば現場を知る人である。さらに人脈の広さが求められる。"
     q = "What kind of person makes a good adviser?"
-    chosen, reason = ex.shape(_cands(text, [0.9, 0.3, 0.2]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.9, 0.3, 0.2]), q)
     assert reason is None and [c.index for c in chosen] == [0, 1, 2]
 
 
 def test_a_later_how_clause_in_english_takes_what_follows_the_first_quote():
     text = "協議会は全国8ブロックに置かれた。会員の銀行が融資の相談に乗る。その結果、試作の資金が早く届く。"
     q = "How many blocks have a council, and how do members benefit?"
-    chosen, reason = ex.shape(_cands(text, [0.9, 0.3, 0.2]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.9, 0.3, 0.2]), q)
     assert reason is None and [c.index for c in chosen][:2] == [0, 1]
 
 
@@ -291,24 +296,24 @@ def test_an_english_sum_is_answered_only_by_a_figure_of_its_attribute():
     q = "What is the annual membership fee of the society?"
     assert asked_type(q).units == ("円",) and analyse(q).attribute_parts
     other = "協会では展示会を開いている。展示会の予算は3億円である。"
-    chosen, reason = ex.shape(_cands(other, [0.4, 0.9]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(other, [0.4, 0.9]), q)
     assert not chosen and "費" in reason           # a budget does not give the fee
     stated = "協会では展示会を開いている。会員の年会費は1万円である。"
-    chosen, reason = ex.shape(_cands(stated, [0.4, 0.9]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(stated, [0.4, 0.9]), q)
     assert reason is None and chosen[0].index == 1
 
 
 def test_two_counts_in_one_unit_each_get_a_figure():
     q = "応募件数と採択件数は？"
     text = "公募には約600件の応募があった。審査を経て、約90件が採択された。採択の決め手は試作品だった。"
-    chosen, reason = ex.shape(_cands(text, [0.9, 0.5, 0.3]), asked_type(q), analyse(q))
+    chosen, reason = _shape(_cands(text, [0.9, 0.5, 0.3]), q)
     assert reason is None and [c.index for c in chosen] == [0, 1]
 
 
 def test_a_figure_naming_the_asked_year_beats_one_naming_none():
     q = "平成20年度に商談会に参加したのは何社？"
     text = "全国では約300社が商談会に参加している。平成20年度には85社が商談会に参加した。"
-    chosen, _ = ex.shape(_cands(text, [0.8, 0.6]), asked_type(q), analyse(q))
+    chosen, _ = _shape(_cands(text, [0.8, 0.6]), q)
     assert chosen[0].index == 1
 
 
@@ -321,17 +326,17 @@ def test_a_table_cell_takes_its_unit_from_the_column_header_and_its_year_from_th
     # A spanning header (an empty cell after 「企業」) heads both columns under it.
     assert ex._row(cands[4])[3:] == [("企業 参加者数", "320"), ("企業 機関数", "55")]
     q = "平成18年度に共同研究に参加した企業は何機関？"
-    chosen, reason = ex.shape(cands, asked_type(q), analyse(q))
+    chosen, reason = _shape(cands, q)
     assert reason is None and chosen[0].index == 4
     # No column counts 社: the table does not answer in that unit.
     q = "平成18年度に参加した企業は何社？"
-    assert ex.shape(cands, asked_type(q), analyse(q))[0] == []
+    assert _shape(cands, q)[0] == []
 
 
 def test_of_the_sentences_near_the_best_the_one_giving_more_asked_figures_comes_first():
     q = "見本市には何社が出展し、何組が契約に進んだ？"
     text = "見本市の案内は300社に送った。見本市には52社が出展し、140組の面談が行われた。そのうち12組が契約に進んだ。"
-    chosen, _ = ex.shape(_cands(text, [0.9, 0.8, 0.4]), asked_type(q), analyse(q))
+    chosen, _ = _shape(_cands(text, [0.9, 0.8, 0.4]), q)
     assert [c.index for c in chosen] == [1, 2]
 
 
@@ -384,7 +389,7 @@ def test_a_table_answer_leads_with_the_asked_cell_and_its_column():
     assert ex.leading_figure(row.text, None, row, "平成18年度に共同研究に参加した企業は何機関？") == "55（企業 機関数）"
     assert ex.leading_figure(row.text, "[人名]", row, "平成18年度に大学から参加したのは何人？") == "130（大学 参加者数）"
     q = "平成18年度に大学から参加したのは何人？"
-    chosen, reason = ex.shape(cands, asked_type(q), analyse(q))
+    chosen, reason = _shape(cands, q)
     assert reason is None and chosen[0].index == 4
 
 
