@@ -11,7 +11,9 @@ Splits (``SPLITS``; eval/gold/README.md says how each was made):
 - ``newdocs``: ``eval/gold/test_newdocs.jsonl``, frozen, over documents the settings never saw
   (``eval/gold/newdocs.json``: PDFs in ``../shared/realpdfs``), ingested into an index of their
   own; skipped, with a note in the report, when the folder is absent.
-- ``--gold FILE`` adds a split of your own over the corpus index, named by the file's stem.
+- ``--gold FILE`` adds a split of your own over the corpus index, named by the file's stem:
+  ``--gold eval/gold/dev_coord.jsonl`` is the fourth development set, over the bundled corpus
+  like dev (dev_ict and dev_para need an index holding their white papers, ``--index``).
 
 Configurations (``CONFIGS``): ``default`` is ``AnswerEngine`` as shipped; ``bm25`` / ``dense``
 the same engine with one retrieval leg; ``plain-hybrid`` and ``vanilla-llamaindex`` the peers

@@ -8,6 +8,9 @@
   texts live in ../shared/distractors (never in the repo); its grounding checks skip without them.
 - ``dev_para.jsonl``: a third development set over three more editions, its Japanese questions
   written strictly in other words than their evidence (checked here); same grounding checks.
+- ``dev_coord.jsonl``: a fourth development set over the bundled corpus, a new coordinator's
+  questions in their own words (checked as dev_para's are), off-subject ones among the
+  unanswerable; grounded in the seeds as dev and test are, and sharing no evidence with test.
 
 The structural checks need only the files. The grounding checks read the seed texts in
 ../shared/seeds (evidence verbatim on one line of a gold document's seed, facts supported, 004's
@@ -38,8 +41,9 @@ SPLITS = {
     "newdocs": ("test_newdocs.jsonl", "newdoc"),
     "dev_ict": ("dev_ict.jsonl", "devict"),
     "dev_para": ("dev_para.jsonl", "devpara"),
+    "dev_coord": ("dev_coord.jsonl", "devcoord"),
 }
-CORPUS_SPLITS = ("dev", "test")   # the splits over the bundled corpus
+CORPUS_SPLITS = ("dev", "test", "dev_coord")   # the splits over the bundled corpus
 # dev_ict's documents: doc id (the PDF's stem as the index names it) -> its text in ../shared
 ICT_TEXTS = REPO.parent / "shared" / "distractors" / "soumu_ict_white_paper"
 ICT_DOCS = {"ict_white_paper_h17": "h17.txt", "ict_white_paper_r4": "r4.txt",
@@ -304,6 +308,18 @@ def test_later_dev_questions_share_no_evidence_with_test():
     assert not leaks, f"dev questions quoting test evidence: {leaks}"
 
 
+def test_dev_coord_shares_no_evidence_or_question_with_test():
+    """dev_coord was written after the test split was frozen, over the same five documents. Only
+    dev_coord ids are reported: the test questions' text is never printed."""
+    test = load_split("test")
+    asked = {normalise(t["question"]) for t in test}
+    coord = load_split("dev_coord")
+    leaks = sorted({r["id"] for r in coord for t in test if shares_evidence(r["evidence"], t["evidence"])})
+    repeated = [r["id"] for r in coord if normalise(r["question"]) in asked]
+    assert not leaks, f"dev_coord questions quoting test evidence: {leaks}"
+    assert not repeated, f"dev_coord questions repeating a test question: {repeated}"
+
+
 def test_shared_evidence_check_can_fail():
     assert shares_evidence(["ベンチャー企業へセールspartnerという人材"], ["企業へセールspartnerという人材を派遣"])
     assert not shares_evidence(["ベンチャー企業へ"], ["企業へセールs"])
@@ -409,9 +425,10 @@ def missing_from_index(records: list[dict], texts: dict[str, str]) -> list[str]:
     return problems
 
 
-def test_test_evidence_in_indexed_corpus_text(corpus_text):
+@pytest.mark.parametrize("name", ("test", "dev_coord"))
+def test_evidence_in_indexed_corpus_text(name, corpus_text):
     """What the evaluation matches: a quote must be findable in the passages the index holds."""
-    problems = missing_from_index(load_split("test"), corpus_text)
+    problems = missing_from_index(load_split(name), corpus_text)
     assert not problems, "\n".join(problems)
 
 
@@ -506,12 +523,13 @@ def copied_run(question: str, quotes: list[str]) -> str:
     return best
 
 
-def test_dev_para_questions_paraphrase_their_evidence():
-    """dev_para exists to judge the rules on questions in a user's own words: no Japanese question
-    shares a run of PARAPHRASE_RUN characters with its evidence, unless the run is a figure or a
-    Latin-script name."""
+@pytest.mark.parametrize("name", ("dev_para", "dev_coord"))
+def test_questions_paraphrase_their_evidence(name):
+    """dev_para and dev_coord exist to judge the rules on questions in a user's own words: no
+    Japanese question shares a run of PARAPHRASE_RUN characters with its evidence, unless the run
+    is a figure or a Latin-script name."""
     copied = []
-    for r in load_split("dev_para"):
+    for r in load_split(name):
         if r["language"] != "ja":
             continue
         run = copied_run(r["question"], r["evidence"])
@@ -525,3 +543,21 @@ def test_paraphrase_check_can_fail():
     assert copied_run("自宅で迷惑メールが届いた世帯は？", ["「迷惑メールを受信」が36.3％"]) == "迷惑メール"
     assert FIGURE_OR_NAME.fullmatch("9,091") and FIGURE_OR_NAME.fullmatch("ftth")
     assert not FIGURE_OR_NAME.fullmatch("9,091万人")
+
+
+# ---------------------------------------------------------------- dev_coord (fourth development set)
+
+
+def test_dev_coord_size_and_mix():
+    """The test split's kind over the same documents: ≥35 % English, ≥20 % unanswerable, every type
+    in both languages, a few questions needing two documents."""
+    gold = load_split("dev_coord")
+    languages, types = shares(gold)
+    assert len(gold) >= 60, len(gold)
+    assert sum(answerable(r) for r in gold) >= 40, types
+    assert types["unanswerable"] >= 0.2 * len(gold), types
+    assert languages["en"] >= 0.35 * len(gold), languages
+    assert set(types) == TYPES, types
+    for kind in TYPES:
+        assert {r["language"] for r in gold if r["type"] == kind} == LANGUAGES, kind
+    assert sum(len(r["docs"]) == 2 for r in gold) >= 2
