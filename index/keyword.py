@@ -158,21 +158,49 @@ class KeywordIndex:
         held = [int(np.count_nonzero(row_doc[self.rows_holding(t)] == doc)) for t in query_terms]
         return np.log1p((n - np.asarray(held, dtype=float) + 0.5) / (np.asarray(held, dtype=float) + 0.5))
 
-    def search_terms(self, weighted: list[tuple[str, float]], k: int = 10,
-                     allowed: set[str] | None = None) -> list[KeywordHit]:
-        """BM25 over terms with a weight each (translated terms count for less than typed ones)."""
+    def scores(self, weighted: list[tuple[str, float]], mask: np.ndarray | None = None) -> np.ndarray | None:
+        """Every row's BM25 score for the weighted terms (None: no term the index knows)."""
         if not self.ids:
-            return []
+            return None
         vocab = self._bm25.vocab_dict
         weighted = [(t, w) for t, w in weighted if t in vocab and w > 0]
         if not weighted:
-            return []
-        mask = None
-        if allowed is not None:
-            mask = np.fromiter((cid in allowed for cid in self.ids), dtype=np.float32, count=len(self.ids))
+            return None
         if all(w == 1.0 for _, w in weighted):
-            scores = self._bm25.get_scores([t for t, _ in weighted], weight_mask=mask)
-        else:
-            scores = sum(w * self._bm25.get_scores([t], weight_mask=mask) for t, w in weighted)
+            return self._bm25.get_scores([t for t, _ in weighted], weight_mask=mask)
+        return sum(w * self._bm25.get_scores([t], weight_mask=mask) for t, w in weighted)
+
+    def search_within(self, weighted: list[tuple[str, float]], inside: np.ndarray, k: int = 10) -> list[KeywordHit]:
+        """BM25 over the rows where ``inside`` (one bool per row) is true, as if they were the whole index:
+        each term's IDF is counted over those rows alone, so documents outside them do not move the ranking
+        (BM25's length normalisation stays the whole index's: bm25s stores it inside the scores)."""
+        if not self.ids or not inside.any():
+            return []
+        n_all, n_in = len(self.ids), int(inside.sum())
+        total = np.zeros(n_all, dtype=np.float64)
+        for term, weight in weighted:
+            scores = self.scores([(term, weight)])
+            if scores is None:
+                continue
+            df_all, df_in = self.frequency(term), int(inside[self.rows_holding(term)].sum())
+            total += scores * (_idf(n_in, df_in) / _idf(n_all, df_all))   # bm25s scores carry the index's IDF
+        total[~inside] = 0.0
+        top = np.argsort(-total, kind="stable")[:k]
+        return [KeywordHit(self.ids[i], float(total[i])) for i in top if total[i] > 0]
+
+    def search_terms(self, weighted: list[tuple[str, float]], k: int = 10,
+                     allowed: set[str] | None = None) -> list[KeywordHit]:
+        """BM25 over terms with a weight each (translated terms count for less than typed ones)."""
+        mask = None
+        if allowed is not None and self.ids:
+            mask = np.fromiter((cid in allowed for cid in self.ids), dtype=np.float32, count=len(self.ids))
+        scores = self.scores(weighted, mask)
+        if scores is None:
+            return []
         top = np.argsort(-scores)[:k]
         return [KeywordHit(self.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+def _idf(n: int, df: int) -> float:
+    """BM25's IDF as bm25s computes it (Lucene's: never negative)."""
+    return float(np.log1p((n - df + 0.5) / (df + 0.5)))

@@ -77,6 +77,13 @@ TITLE_SHARE = 0.25
 # -> 0.944, MRR 0.772 -> 0.791; +6 0.963 / 0.806 -> 0.981 / 0.816; 1x 0.981 / 0.798 -> 0.981 / 0.802 (facts 0.759
 # -> 0.778). L = 0.5 cost 1x hit@5, 1.0 cost everywhere; English questions lost MRR with it (0.889 -> 0.869 at 1x).
 LOCAL_IDF = 0.25
+# The question's neighbourhood (issue 13, third pass; Retriever._fused_nearby): the documents most about the
+# question (their topic, as above) are searched again as if they were the whole index, and that fusion, x
+# NEARBY_WEIGHT, is added to the fusion over everything. Passages of other documents then cannot crowd a right
+# passage out of the legs' reach, nor shift the IDF among the question's own documents; with no more documents
+# than NEIGHBOURHOOD in the index, both fusions rank alike and nothing changes (the bundled corpus has 5).
+NEIGHBOURHOOD = 5
+NEARBY_WEIGHT = 1.0
 RETRY_VECTORS_AFTER = 5.0  # seconds between attempts to reach a Chroma that was down
 
 
@@ -129,6 +136,7 @@ class Retriever:
         self._row_docs: tuple[KeywordIndex, np.ndarray] | None = None
         self._last_topic: tuple[tuple, np.ndarray] | None = None   # one search's document topic, used twice
         self._titles: list[frozenset[str]] = []          # each document's title terms, by document number
+        self._doc_ids: list[str] = []                     # each document's id, by document number
         self._word_vectors: OrderedDict[str, np.ndarray] = OrderedDict()   # translated words, their senses: LRU
         self._stored_senses = sense_vectors.load(self.index_dir, self.embedder.model_name)  # embedded at ingest
         self._word_lock = threading.Lock()               # searches on several threads share that cache
@@ -206,8 +214,9 @@ class Retriever:
         dense: list[str] = []
         keyword: list[str] = []
         wanted: list[tuple[str, float]] = []
+        vector: np.ndarray | None = None
         if mode in ("hybrid", "dense"):
-            dense = self._dense(query, doc_ids, section, required=mode == "dense")
+            dense, vector = self._dense(query, doc_ids, section, required=mode == "dense")
         if mode in ("hybrid", "bm25"):
             allowed = self._allowed(doc_ids, section)
             wanted = self.keyword_terms(query)
@@ -216,19 +225,56 @@ class Retriever:
             local = mode == "hybrid" and LOCAL_IDF and is_japanese(query)
             searched = self._local_weights(wanted) if local else wanted
             keyword = [h.chunk_id for h in self.keyword.search_terms(searched, CANDIDATES, allowed)]
+        else:
+            searched = []
         weights = {"dense": 1.0, "keyword": KEYWORD_WEIGHT_JA if is_japanese(query) else KEYWORD_WEIGHT_EN}
         fused: dict[str, float] = {}
         for leg, ranking in (("dense", dense), ("keyword", keyword)):
             for rank, cid in enumerate(ranking, start=1):
                 fused[cid] = fused.get(cid, 0.0) + weights[leg] / (RRF_K + rank)
+        if mode == "hybrid" and NEIGHBOURHOOD and doc_ids is None and section is None and fused:
+            local = self._fused_nearby(vector, searched, wanted, weights)
+        else:
+            local = {}
         if mode == "hybrid" and TOPIC_WEIGHT:
             fused = self._by_topic(fused, wanted)
+            local = self._by_topic(local, wanted)
+        for cid, score in local.items():
+            fused[cid] = fused.get(cid, 0.0) + NEARBY_WEIGHT * score
         best = sorted(fused, key=fused.get, reverse=True)
         chunks = self.store.get_chunks(best[: k * 2])  # ids the store no longer holds drop out here
         dense_rank = {cid: r for r, cid in enumerate(dense, start=1)}
         keyword_rank = {cid: r for r, cid in enumerate(keyword, start=1)}
         return [Passage(chunks[cid], fused[cid], dense_rank.get(cid), keyword_rank.get(cid))
                 for cid in best if cid in chunks][:k]
+
+    def _fused_nearby(self, vector: np.ndarray | None, searched: list[tuple[str, float]],
+                      wanted: list[tuple[str, float]], weights: dict[str, float]) -> dict[str, float]:
+        """Both legs fused again inside the question's neighbourhood: the NEIGHBOURHOOD documents most about
+        it (their topic), searched as if they were the whole index (the keyword IDF counted over their
+        passages, the dense leg restricted to them). Documents outside the neighbourhood cannot crowd these
+        ranks; an index of no more documents than that gets the same ranks as the plain fusion."""
+        row_doc, topic = self._topic(wanted)
+        near = [int(d) for d in np.argsort(-topic, kind="stable")[:NEIGHBOURHOOD]
+                if topic[d] > 0 and d < len(self._doc_ids)]
+        if not near:
+            return {}
+        legs: list[tuple[str, list[str]]] = []
+        if searched:
+            inside = np.isin(row_doc, near)
+            legs.append(("keyword", [h.chunk_id for h in self.keyword.search_within(searched, inside, CANDIDATES)]))
+        vectors = self._vectors
+        if vector is not None and vectors is not None:
+            try:
+                legs.append(("dense", [cid for cid, _ in vectors.search(vector, CANDIDATES,
+                                                                        [self._doc_ids[d] for d in near])]))
+            except Exception:  # noqa: BLE001 - the dense leg over the whole index answered; this only refines it
+                pass
+        fused: dict[str, float] = {}
+        for leg, ranking in legs:
+            for rank, cid in enumerate(ranking, start=1):
+                fused[cid] = fused.get(cid, 0.0) + weights[leg] / (RRF_K + rank)
+        return fused
 
     def _local_weights(self, wanted: list[tuple[str, float]]) -> list[tuple[str, float]]:
         """The terms' weights, each scaled towards how rare it is inside the document most about them."""
@@ -269,7 +315,8 @@ class Retriever:
             rows = np.fromiter((doc_of.get(cid, -1) for cid in self.keyword.ids), dtype=np.int64,
                                count=len(self.keyword.ids))
             rows[rows < 0] = len(docs)      # chunks the store dropped meanwhile: counted as one more document
-            self._titles = [frozenset(terms(d.title)) for d in records]   # before the rows: both are read together
+            self._titles = [frozenset(terms(d.title)) for d in records]   # before the rows: all are read together
+            self._doc_ids = docs
             self._row_docs = (self.keyword, rows)
         return self._row_docs[1]
 
@@ -302,8 +349,10 @@ class Retriever:
         vectors.update((t, stored[t]) for english, hws in asked for t in (english, *hws) if t in stored)
         return [[float(vectors[h] @ vectors[english]) for h in hws] for english, hws in asked]
 
-    def _dense(self, query: str, doc_ids: list[str] | None, section: str | None, *, required: bool) -> list[str]:
-        """The dense leg's ranking; empty (with ``self.warning`` set) when the vectors cannot be reached."""
+    def _dense(self, query: str, doc_ids: list[str] | None, section: str | None, *,
+               required: bool) -> tuple[list[str], np.ndarray | None]:
+        """The dense leg's ranking and the query's vector; empty and None (with ``self.warning`` set) when
+        the vectors cannot be reached."""
         self.warning = None
         problem = None
         for attempt in (1, 2):
@@ -312,7 +361,8 @@ class Retriever:
                 problem = self._problem
                 break
             try:
-                return [cid for cid, _ in vectors.search(query, CANDIDATES, doc_ids, section)]
+                vector = vectors.query_vector(query)
+                return [cid for cid, _ in vectors.search(vector, CANDIDATES, doc_ids, section)], vector
             except VectorSegmentDamaged:
                 if required:
                     raise
@@ -335,7 +385,7 @@ class Retriever:
             raise IndexUnavailable(problem)
         self.warning = f"{problem}; keyword results only"
         warnings.warn(self.warning, DegradedSearch, stacklevel=3)
-        return []
+        return [], None
 
     def _allowed(self, doc_ids: list[str] | None, section: str | None) -> set[str] | None:
         if doc_ids is None and section is None:

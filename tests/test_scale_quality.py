@@ -184,3 +184,53 @@ def test_a_japanese_questions_terms_are_weighted_by_their_rarity_inside_its_docu
         by_local = [h.chunk_id for h in r.keyword.search_terms(list(local.items()), 30)]
     assert plain != weighted, "the local weights changed no keyword ranking"
     assert all(by_local.index(c) + 1 == k for c, k in weighted.items() if k is not None and k <= 30)
+
+
+# -- the question's neighbourhood, fused again by itself (index/retrieve.py, NEIGHBOURHOOD) --
+
+def test_bm25_within_some_rows_ranks_them_as_an_index_of_those_rows_alone():
+    # Inside document 0, "x" (one passage) is rarer than "y" (two): passage A first. Document 1 uses "x"
+    # in every passage, which over the whole index makes "x" the commoner term and puts B first.
+    # Every passage has two terms, so BM25's length normalisation is the same either way.
+    ours = [(0, ["x", "f1"]), (0, ["y", "f2"]), (0, ["y", "f3"]), (0, ["f4", "f5"])]
+    crowd = [(1, ["x", f"g{i}"]) for i in range(4)]
+    index, row_doc = _tiny(ours + crowd)
+    alone, _ = _tiny(ours)
+    query = [("x", 1.0), ("y", 1.0)]
+    whole = [h.chunk_id for h in index.search_terms(query, 10)]
+    assert whole.index("c1") < whole.index("c0"), "the crowd should flip the two passages over the whole index"
+    within = index.search_within(query, row_doc == 0, 10)
+    expected = alone.search_terms(query, 10)
+    assert [h.chunk_id for h in within] == [h.chunk_id for h in expected] and within[0].chunk_id == "c0"
+    assert [round(h.score, 6) for h in within] == [round(h.score, 6) for h in expected]
+    assert not index.search_within(query, np.zeros(len(row_doc), dtype=bool), 10)
+
+
+@pytest.mark.parametrize("question", ["知的クラスター創成事業の成果は？", "What did the knowledge cluster initiative achieve?",
+                                      "産業クラスター計画の支援策"])
+def test_an_index_no_larger_than_the_neighbourhood_ranks_as_the_plain_fusion(corpus_index, monkeypatch, question):
+    with Retriever(corpus_index) as r:
+        assert len(r.store.documents()) <= retrieve.NEIGHBOURHOOD
+        monkeypatch.setattr(retrieve, "NEIGHBOURHOOD", 0)
+        plain = [p.chunk.chunk_id for p in r.search(question, 20)]
+        monkeypatch.undo()
+        assert retrieve.NEIGHBOURHOOD > 0
+        near = r.search(question, 20)
+    assert [p.chunk.chunk_id for p in near] == plain
+
+
+def test_the_neighbourhood_lifts_the_passages_of_the_documents_most_about_the_question(crowded_index, monkeypatch):
+    index_dir, ours, edition = crowded_index
+    question = "知的クラスター創成事業で大学と企業が行った共同研究"   # written for this test
+    monkeypatch.setattr(retrieve, "NEIGHBOURHOOD", 1)      # two documents: a neighbourhood of one leaves one out
+    with Retriever(index_dir) as r:
+        names = [d.doc_id for d in r.store.documents()]
+        _, topic = r._topic(r.keyword_terms(question))
+        assert names[int(topic.argmax())] == ours
+        with_near = {p.chunk.chunk_id: p.score for p in r.search(question, 40)}
+        monkeypatch.setattr(retrieve, "NEIGHBOURHOOD", 0)
+        plain = {p.chunk.chunk_id: (p.score, p.chunk.doc_id) for p in r.search(question, 40)}
+    gained = {cid: with_near[cid] / score for cid, (score, _) in plain.items() if cid in with_near}
+    by_doc = {d: [g for cid, g in gained.items() if plain[cid][1] == d] for d in (ours, edition)}
+    assert by_doc[ours] and by_doc[edition], by_doc
+    assert min(by_doc[ours]) > 1.0 and max(by_doc[edition]) == pytest.approx(1.0), by_doc
