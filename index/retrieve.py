@@ -78,11 +78,13 @@ TITLE_SHARE = 0.25
 # -> 0.778). L = 0.5 cost 1x hit@5, 1.0 cost everywhere; English questions lost MRR with it (0.889 -> 0.869 at 1x).
 LOCAL_IDF = 0.25
 # The question's neighbourhood (issue 13, third pass; Retriever._fused_nearby): the documents most about the
-# question (their topic, as above) are searched again as if they were the whole index, and that fusion, x
-# NEARBY_WEIGHT, is added to the fusion over everything. Passages of other documents then cannot crowd a right
-# passage out of the legs' reach, nor shift the IDF among the question's own documents; with no more documents
-# than NEIGHBOURHOOD in the index, both fusions rank alike and nothing changes (the bundled corpus has 5).
-NEIGHBOURHOOD = 5
+# question (their topic, as above) are ranked again as if they were the whole index, and that fusion x
+# NEARBY_WEIGHT is added to the plain one. Passages of documents outside it can then neither crowd a right
+# passage down the legs nor shift the keyword IDF among the question's own documents; an index of no more
+# documents than the neighbourhood ranks exactly as without it. Measured (README, "Fusion"): size 5 alone lost
+# dev_ict and dev_para's right editions (ranked 6th-12th by topic among alike editions), hence the share.
+NEIGHBOURHOOD = 5             # at least this many documents
+NEIGHBOURHOOD_SHARE = 0.3     # and every document whose topic is at least this share of the best one's
 NEARBY_WEIGHT = 1.0
 RETRY_VECTORS_AFTER = 5.0  # seconds between attempts to reach a Chroma that was down
 
@@ -214,9 +216,8 @@ class Retriever:
         dense: list[str] = []
         keyword: list[str] = []
         wanted: list[tuple[str, float]] = []
-        vector: np.ndarray | None = None
         if mode in ("hybrid", "dense"):
-            dense, vector = self._dense(query, doc_ids, section, required=mode == "dense")
+            dense = self._dense(query, doc_ids, section, required=mode == "dense")
         if mode in ("hybrid", "bm25"):
             allowed = self._allowed(doc_ids, section)
             wanted = self.keyword_terms(query)
@@ -232,14 +233,13 @@ class Retriever:
         for leg, ranking in (("dense", dense), ("keyword", keyword)):
             for rank, cid in enumerate(ranking, start=1):
                 fused[cid] = fused.get(cid, 0.0) + weights[leg] / (RRF_K + rank)
-        if mode == "hybrid" and NEIGHBOURHOOD and doc_ids is None and section is None and fused:
-            local = self._fused_nearby(vector, searched, wanted, weights)
-        else:
-            local = {}
+        nearby: dict[str, float] = {}
+        if mode == "hybrid" and NEIGHBOURHOOD and doc_ids is None and section is None:
+            nearby = self._fused_nearby(dense, searched, wanted, weights)
         if mode == "hybrid" and TOPIC_WEIGHT:
             fused = self._by_topic(fused, wanted)
-            local = self._by_topic(local, wanted)
-        for cid, score in local.items():
+            nearby = self._by_topic(nearby, wanted)
+        for cid, score in nearby.items():
             fused[cid] = fused.get(cid, 0.0) + NEARBY_WEIGHT * score
         best = sorted(fused, key=fused.get, reverse=True)
         chunks = self.store.get_chunks(best[: k * 2])  # ids the store no longer holds drop out here
@@ -248,28 +248,20 @@ class Retriever:
         return [Passage(chunks[cid], fused[cid], dense_rank.get(cid), keyword_rank.get(cid))
                 for cid in best if cid in chunks][:k]
 
-    def _fused_nearby(self, vector: np.ndarray | None, searched: list[tuple[str, float]],
-                      wanted: list[tuple[str, float]], weights: dict[str, float]) -> dict[str, float]:
-        """Both legs fused again inside the question's neighbourhood: the NEIGHBOURHOOD documents most about
-        it (their topic), searched as if they were the whole index (the keyword IDF counted over their
-        passages, the dense leg restricted to them). Documents outside the neighbourhood cannot crowd these
-        ranks; an index of no more documents than that gets the same ranks as the plain fusion."""
+    def _fused_nearby(self, dense: list[str], searched: list[tuple[str, float]], wanted: list[tuple[str, float]],
+                      weights: dict[str, float]) -> dict[str, float]:
+        """Both legs fused again inside the question's neighbourhood (``_neighbourhood``), as if it were the whole
+        index: BM25 with each term's IDF counted over the neighbourhood's passages, and the dense leg's ranking
+        with the passages of other documents left out. Empty when the neighbourhood is every document (the
+        plain fusion then ranks alike)."""
         row_doc, topic = self._topic(wanted)
-        near = [int(d) for d in np.argsort(-topic, kind="stable")[:NEIGHBOURHOOD]
-                if topic[d] > 0 and d < len(self._doc_ids)]
-        if not near:
+        near = [d for d in neighbourhood(topic) if d < len(self._doc_ids)]   # the last number: dropped chunks
+        if not near or len(near) >= len(self._doc_ids):
             return {}
-        legs: list[tuple[str, list[str]]] = []
-        if searched:
-            inside = np.isin(row_doc, near)
-            legs.append(("keyword", [h.chunk_id for h in self.keyword.search_within(searched, inside, CANDIDATES)]))
-        vectors = self._vectors
-        if vector is not None and vectors is not None:
-            try:
-                legs.append(("dense", [cid for cid, _ in vectors.search(vector, CANDIDATES,
-                                                                        [self._doc_ids[d] for d in near])]))
-            except Exception:  # noqa: BLE001 - the dense leg over the whole index answered; this only refines it
-                pass
+        inside = np.isin(row_doc, near)
+        rows = self.keyword.row
+        legs = (("keyword", [h.chunk_id for h in self.keyword.search_within(searched, inside, CANDIDATES)]),
+                ("dense", [cid for cid in dense if cid in rows and inside[rows[cid]]]))
         fused: dict[str, float] = {}
         for leg, ranking in legs:
             for rank, cid in enumerate(ranking, start=1):
@@ -349,10 +341,8 @@ class Retriever:
         vectors.update((t, stored[t]) for english, hws in asked for t in (english, *hws) if t in stored)
         return [[float(vectors[h] @ vectors[english]) for h in hws] for english, hws in asked]
 
-    def _dense(self, query: str, doc_ids: list[str] | None, section: str | None, *,
-               required: bool) -> tuple[list[str], np.ndarray | None]:
-        """The dense leg's ranking and the query's vector; empty and None (with ``self.warning`` set) when
-        the vectors cannot be reached."""
+    def _dense(self, query: str, doc_ids: list[str] | None, section: str | None, *, required: bool) -> list[str]:
+        """The dense leg's ranking; empty (with ``self.warning`` set) when the vectors cannot be reached."""
         self.warning = None
         problem = None
         for attempt in (1, 2):
@@ -361,8 +351,7 @@ class Retriever:
                 problem = self._problem
                 break
             try:
-                vector = vectors.query_vector(query)
-                return [cid for cid, _ in vectors.search(vector, CANDIDATES, doc_ids, section)], vector
+                return [cid for cid, _ in vectors.search(query, CANDIDATES, doc_ids, section)]
             except VectorSegmentDamaged:
                 if required:
                     raise
@@ -385,12 +374,24 @@ class Retriever:
             raise IndexUnavailable(problem)
         self.warning = f"{problem}; keyword results only"
         warnings.warn(self.warning, DegradedSearch, stacklevel=3)
-        return [], None
+        return []
 
     def _allowed(self, doc_ids: list[str] | None, section: str | None) -> set[str] | None:
         if doc_ids is None and section is None:
             return None
         return self.store.chunk_ids(doc_ids, section)
+
+
+def neighbourhood(topic: np.ndarray) -> list[int]:
+    """The documents (numbers, best first) most about a question, from their topic scores: the NEIGHBOURHOOD
+    best, and every other one whose topic is at least NEIGHBOURHOOD_SHARE of the best's. A question's own
+    documents often stand apart from a crowd about something else (the neighbourhood is then them); when many
+    documents are alike about it (editions of one series), it widens to them all instead of leaving the right
+    one out."""
+    if not len(topic) or topic.max() <= 0:
+        return []
+    size = max(NEIGHBOURHOOD, int(np.count_nonzero(topic >= NEIGHBOURHOOD_SHARE * topic.max())))
+    return [int(d) for d in np.argsort(-topic, kind="stable")[:size] if topic[d] > 0]
 
 
 class _LocalSentenceVectors:

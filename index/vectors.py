@@ -317,14 +317,10 @@ class VectorIndex:
         return {(cid, i): row for cid, m in self.sentences.get([c.chunk_id for c in chunks]).items()
                 for i, row in enumerate(m)}
 
-    def query_vector(self, query: str) -> np.ndarray:
-        """The query's unit vector, as ``search`` compares it (embed once, search several times)."""
-        return _unit(np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32))
-
-    def search(self, query: str | np.ndarray, k: int = 10, doc_ids: list[str] | None = None,
+    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
                section: str | None = None) -> list[tuple[str, float]]:
-        """(chunk_id, score), best first. ``query`` is a text, or its ``query_vector``."""
-        vector = self.query_vector(query) if isinstance(query, str) else query
+        """(chunk_id, score), best first."""
+        vector = _unit(np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32))
         try:
             hits = self.collection.query(query_embeddings=[vector.tolist()], n_results=RESCORE_DEPTH * k,
                                          where=_where(doc_ids, section), include=["distances"])

@@ -223,6 +223,7 @@ def test_the_neighbourhood_lifts_the_passages_of_the_documents_most_about_the_qu
     index_dir, ours, edition = crowded_index
     question = "知的クラスター創成事業で大学と企業が行った共同研究"   # written for this test
     monkeypatch.setattr(retrieve, "NEIGHBOURHOOD", 1)      # two documents: a neighbourhood of one leaves one out
+    monkeypatch.setattr(retrieve, "NEIGHBOURHOOD_SHARE", 1.0)
     with Retriever(index_dir) as r:
         names = [d.doc_id for d in r.store.documents()]
         _, topic = r._topic(r.keyword_terms(question))
@@ -234,3 +235,15 @@ def test_the_neighbourhood_lifts_the_passages_of_the_documents_most_about_the_qu
     by_doc = {d: [g for cid, g in gained.items() if plain[cid][1] == d] for d in (ours, edition)}
     assert by_doc[ours] and by_doc[edition], by_doc
     assert min(by_doc[ours]) > 1.0 and max(by_doc[edition]) == pytest.approx(1.0), by_doc
+
+
+def test_the_neighbourhood_widens_to_every_document_nearly_as_much_about_the_question(monkeypatch):
+    monkeypatch.setattr(retrieve, "NEIGHBOURHOOD", 2)
+    monkeypatch.setattr(retrieve, "NEIGHBOURHOOD_SHARE", 0.5)
+    # Documents that stand apart: the two best, however many others there are.
+    assert retrieve.neighbourhood(np.array([0.1, 2.0, 0.2, 1.8, 0.0, 0.3])) == [1, 3]
+    # Many alike (editions of one series): all those with at least half the best one's topic, best first.
+    assert retrieve.neighbourhood(np.array([0.9, 2.0, 1.2, 1.8, 0.0, 1.0])) == [1, 3, 2, 5]
+    # Never a document the question's terms are not in, nor any when none holds them.
+    assert retrieve.neighbourhood(np.array([0.0, 3.0, 0.0])) == [1]
+    assert retrieve.neighbourhood(np.zeros(4)) == []
