@@ -81,8 +81,10 @@ LOCAL_IDF = 0.25
 # question (their topic, as above) are ranked again as if they were the whole index, and that fusion x
 # NEARBY_WEIGHT is added to the plain one. Passages of documents outside it can then neither crowd a right
 # passage down the legs nor shift the keyword IDF among the question's own documents; an index of no more
-# documents than the neighbourhood ranks exactly as without it. Measured (README, "Fusion"): size 5 alone lost
-# dev_ict and dev_para's right editions (ranked 6th-12th by topic among alike editions), hence the share.
+# documents than the neighbourhood ranks exactly as without it. Beside 9 white-paper editions (README, "Fusion";
+# ARCHITECTURE, "Issue 13, third pass") the gap to 1x, hit@5 / MRR: dev -0.012 / -0.018 -> 0 / 0, dev_coord (never
+# tuned on) -0.037 / -0.042 -> -0.018 / -0.025, dev_ict and dev_para about unchanged. Size 5 alone lost dev_ict's
+# and dev_para's right editions (ranked 6th-12th by topic among alike editions), hence the share.
 NEIGHBOURHOOD = 5             # at least this many documents
 NEIGHBOURHOOD_SHARE = 0.3     # and every document whose topic is at least this share of the best one's
 NEARBY_WEIGHT = 1.0
