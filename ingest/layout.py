@@ -426,7 +426,10 @@ def _line_record(it: Item) -> list[Line]:
     return [Line(it.text, it.bbox, round(it.size, 2), False)]
 
 
+# running text is set at least this many ems wide; labels, table cells and slide boxes are narrower
+RUNNING_MEASURE = 20
 # 行頭禁則: small kana, the prolonged sound mark, closing brackets and punctuation never open a line
+_KATAKANA = re.compile(r"[\u30a1-\u30fa]")
 _NO_LINE_START = set("ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶー々ゝゞヽヾ、。，．,.・：；:;？！?!）)］]｝}〕〉》」』】〙〗")
 
 
@@ -449,21 +452,27 @@ def _ended_short(prev: Item, nxt: Item, para: list[Item], measure: float, size: 
     """Did ``prev`` end where its text ended rather than where the measure ran out?
 
     A wrapping line runs to the measure, or stops short only because the next
-    line's first word (one glyph in Japanese) did not fit. A line that leaves
-    room for that word and a good share of the measure was ended on purpose: a
-    heading, a caption, a bullet's heading, a line closed by a note mark. Some
-    renderers wrap after a fixed count of characters whatever their widths
-    (half-width Latin and digits then leave the line short): a line holding as
-    many glyphs as the fullest line around it is full however wide it is.
+    line's first word (one glyph in Japanese) did not fit. A line of running
+    text that leaves room for that word and a good share of the measure, and is
+    followed by a full line, was ended on purpose: a heading, a caption, a
+    bullet's heading, a line closed by a note mark. Some renderers wrap after a
+    fixed count of characters whatever their widths (half-width Latin and digits
+    then leave the line short): a line holding as many glyphs as the fullest
+    line around it is full however wide it is.
     Headings, captions and note marks end in a noun, a bracket, a figure or a
     mark, never in a comma or kana: a line ending so was broken by hand inside
     a sentence (slides), and goes on.
     """
     room = measure - prev.x1
-    # up to a seventh of the measure is what a box hugging a shape or wrapped by hand leaves ragged
     width = measure - min(i.x0 for i in para)
+    if width < RUNNING_MEASURE * size:
+        return False      # a label, a cell, a slide's box: one short line per item is the layout there
+    # up to a seventh of the measure is what a box hugging a shape or wrapped by hand leaves ragged
     if room <= max(1.5 * size, _first_word_width(nxt) + 0.8 * size, 0.15 * width):
         return False
+    most = max(len(i.chars) for i in (*para, nxt))
+    if nxt.x1 < measure - 1.5 * size and len(nxt.chars) < most:
+        return False      # the next line is no full line of running text either: a list, a slide's box
     if len(para) >= 2 and abs(para[-2].x1 - prev.x1) < 0.3 * size:
         return False      # it ends where the line above ends: a narrower measure (text beside a float)
     last = prev.text.rstrip()[-1:]
@@ -471,7 +480,10 @@ def _ended_short(prev: Item, nxt: Item, para: list[Item], measure: float, size: 
         return False      # a comma or a kana ending (a particle, an inflection) leaves the sentence open
     if len(prev.text.strip()) <= 1 or nxt.text[:1] in _NO_LINE_START:
         return False      # a lone bullet mark; or the next line starts where no Japanese line may
-    return len(prev.chars) < max(len(i.chars) for i in (*para, nxt))
+    if (_KATAKANA.match(last) and _KATAKANA.match(nxt.text[:1])) or (last.isascii() and last.isalpha()
+                                                                     and nxt.text[:1].isascii() and nxt.text[:1].isalpha()):
+        return False      # a katakana or Latin word runs on across the line end
+    return len(prev.chars) < most
 
 
 def group_blocks(seq: list[Item], page_no: int,
@@ -507,7 +519,7 @@ def group_blocks(seq: list[Item], page_no: int,
         blocks[-1]._bold = all(i.bold for i in cur)  # type: ignore[attr-defined]
         cur.clear()
 
-    for k, it in enumerate(seq):
+    for it in seq:
         if it.kind == "figure":
             flush()
             blocks.append(Block("figure", it.text, it.bbox, page_no, [Line(t, it.bbox, round(it.size, 2)) for t in it.text.split("\n")],
@@ -535,11 +547,10 @@ def group_blocks(seq: list[Item], page_no: int,
             cont = (abs(prev.size - it.size) <= 0.04 * s and prev.bold == it.bold
                     and -0.3 * s <= gap <= thr and it.x0 < x_hi and it.x1 > x_lo
                     and not _MARKER.match(it.text) and not after_bullet(it))
-            # the measure is the widest line of the paragraph so far or of the two lines after it:
-            # a lone caption or bullet heading has no earlier line to fall short of, only what follows
-            measure = max([x_hi, it.x1] + [n.x1 for n in seq[k + 1:k + 2] if n.kind == "h"
-                                           and abs(n.size - prev.size) <= 0.04 * s and abs(n.x0 - x_lo) < s])
-            if cont and prev.text.endswith(("。", ".", ":", "：")) and prev.x1 < measure - 1.5 * s:
+            # the measure is the widest line of the paragraph so far or the next line: a lone caption
+            # or bullet heading has no earlier line to fall short of, only the body line after it
+            measure = max(x_hi, it.x1)
+            if cont and prev.text.endswith(("。", ".", ":", "：")) and prev.x1 < x_hi - 1.5 * s:
                 cont = False      # the previous line stopped short: paragraph ended
             if cont and it.x0 > x_lo + 0.7 * s and prev.x1 < x_hi - 1.0 * s:
                 cont = False      # short line then an indented one (not a bullet's hanging indent)
