@@ -448,13 +448,20 @@ def _first_word_width(it: Item) -> float:
     return end - ink[0]["x0"]
 
 
-def _ended_short(prev: Item, nxt: Item, para: list[Item], measure: float, size: float) -> bool:
+def _wraps(it: Item, after: Item | None, left: float) -> bool:
+    """Does ``it`` run on into ``after``: the next line in its size, at the paragraph's left edge, one leading below?"""
+    return (after is not None and after.kind == "h" and abs(after.size - it.size) <= 0.04 * it.size
+            and abs(after.x0 - left) < 1.5 * it.size and -0.3 * it.size <= after.top - it.bottom <= it.size)
+
+
+def _ended_short(prev: Item, nxt: Item, para: list[Item], measure: float, size: float,
+                 after: Item | None = None) -> bool:
     """Did ``prev`` end where its text ended rather than where the measure ran out?
 
     A wrapping line runs to the measure, or stops short only because the next
     line's first word (one glyph in Japanese) did not fit. A line of running
     text that leaves room for that word and a good share of the measure, and is
-    followed by a full line, was ended on purpose: a heading, a caption, a
+    followed by a paragraph (a full line that wraps), was ended on purpose: a heading, a caption, a
     bullet's heading, a line closed by a note mark. Some renderers wrap after a
     fixed count of characters whatever their widths (half-width Latin and digits
     then leave the line short): a line holding as many glyphs as the fullest
@@ -473,6 +480,8 @@ def _ended_short(prev: Item, nxt: Item, para: list[Item], measure: float, size: 
     most = max(len(i.chars) for i in (*para, nxt))
     if nxt.x1 < measure - 1.5 * size and len(nxt.chars) < most:
         return False      # the next line is no full line of running text either: a list, a slide's box
+    if not _wraps(nxt, after, min(nxt.x0, min(i.x0 for i in para))):
+        return False      # nor a paragraph that wraps: a label and its value, a slide's items one a line
     if len(para) >= 2 and abs(para[-2].x1 - prev.x1) < 0.3 * size:
         return False      # it ends where the line above ends: a narrower measure (text beside a float)
     last = prev.text.rstrip()[-1:]
@@ -519,7 +528,7 @@ def group_blocks(seq: list[Item], page_no: int,
         blocks[-1]._bold = all(i.bold for i in cur)  # type: ignore[attr-defined]
         cur.clear()
 
-    for it in seq:
+    for k, it in enumerate(seq):
         if it.kind == "figure":
             flush()
             blocks.append(Block("figure", it.text, it.bbox, page_no, [Line(t, it.bbox, round(it.size, 2)) for t in it.text.split("\n")],
@@ -554,7 +563,7 @@ def group_blocks(seq: list[Item], page_no: int,
                 cont = False      # the previous line stopped short: paragraph ended
             if cont and it.x0 > x_lo + 0.7 * s and prev.x1 < x_hi - 1.0 * s:
                 cont = False      # short line then an indented one (not a bullet's hanging indent)
-            if cont and _ended_short(prev, it, cur, measure, s):
+            if cont and _ended_short(prev, it, cur, measure, s, seq[k + 1] if k + 1 < len(seq) else None):
                 cont = False      # a heading, caption or note mark ended its line: not a wrap
             if not cont:
                 flush()
