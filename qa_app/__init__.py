@@ -36,8 +36,9 @@ _WHERE = {
 }
 
 # Whole modules the evaluation may use: the answer step's weights and settings, which
-# eval/fit_select.py records, fits and switches in turn.
-_MODULES = ("extractive",)
+# eval/fit_select.py records, fits and switches in turn, and the refusal rules' switches, which
+# eval/ablate_refusals.py turns one at a time.
+_MODULES = ("extractive", "refusal")
 
 __all__ = [*_WHERE, *_MODULES]
 
