@@ -15,6 +15,7 @@ import pytest
 
 from index import retrieve
 
+from qa_app import extractive as ex
 from qa_app import refusal as rf
 from qa_app.answer_types import asked_type
 from qa_app.engine import AnswerEngine
@@ -59,11 +60,13 @@ def test_a_figure_dated_to_another_year_does_not_answer(engine, monkeypatch):
 
 
 def test_a_sum_of_an_attribute_no_passage_names_is_refused(engine, monkeypatch):
-    # K-RIP's membership fee (会費) is given, its entrance fee (入会金) is not. The early check (the
-    # attribute in no retrieved passage, ATTRIBUTE) is off as shipped: on the three development
-    # sets it refused 1 unanswerable question and no answerable one. The figure-beside-its-
-    # attribute check of the answer step still refuses; switched on, the early one says so first.
-    assert not rf.ATTRIBUTE
+    # K-RIP's membership fee (会費) is given, its entrance fee (入会金) is not. Both checks are off as
+    # shipped: the early one (the attribute in no retrieved passage, ATTRIBUTE: 1 unanswerable and
+    # no answerable question over the four development sets) and the answer step's figure beside its
+    # attribute (extractive.SUM_REFUSAL: 7 / 2, 2 of dev_coord's 54 answerable). Switched on, the
+    # answer step's refuses; with ATTRIBUTE on too, the early one says so first.
+    assert not rf.ATTRIBUTE and not ex.SUM_REFUSAL
+    monkeypatch.setattr(ex, "SUM_REFUSAL", True)
     assert "stands beside 「入会金」" in refused_because(engine.ask("K-RIPの入会金はいくら？"))
     monkeypatch.setattr(rf, "ATTRIBUTE", True)
     assert "asks for 「入会金」" in refused_because(engine.ask("K-RIPの入会金はいくら？"))
