@@ -31,7 +31,7 @@ from qa_app.engine import ABSTAIN_BELOW, AnswerEngine
 from .metrics import GoldQuestion, load_gold
 
 THRESHOLD = "relevance threshold (ABSTAIN_BELOW)"
-# label -> (module, flag, the value that switches the rule the other way)
+# label -> (module, flag, the value that switches the rule off; a bool flag is simply turned over)
 FLAGS = {
     "a named year no retrieved passage mentions (YEARS)": (refusal, "YEARS", False),
     "an asked attribute no retrieved passage names (ATTRIBUTE)": (refusal, "ATTRIBUTE", True),
@@ -101,6 +101,8 @@ def ablate(gold: Path, index: Path, show: bool, sweep: dict) -> dict[str, tuple[
                 key = (o.language, t, q.type == "unanswerable")
                 sweep[key] = sweep.get(key, 0) + (not o.refused and o.confidence < t)
         for label, (module, flag, value) in FLAGS.items():
+            current = getattr(module, flag)
+            value = (not current) if isinstance(current, bool) else value   # a switch turns the other way
             with switched(module, flag, value):
                 counts[label] = changed(base, ask_all(engine, questions), questions, label, show)
     una = [q for q in questions if q.type == "unanswerable"]

@@ -385,8 +385,8 @@ def _pins(c: Candidate, info: QuestionInfo) -> bool:
 # the answer quotes what it would have quoted without that check. Alone they refused (unanswerable /
 # answerable) over the four sets, and each is off because some set's answerable questions lost more
 # than 3 % to it:
-UNIT_REFUSAL = False         # no retrieved sentence has a figure in the asked unit: 11 / 5 (dev_ict 4 of 122)
-OTHER_YEARS_REFUSAL = False  # the figures found are all for other years than the asked one: 2 / 2
+UNIT_REFUSAL = False         # no retrieved sentence has a figure in the asked unit: 12 / 5 (dev_ict 4 of 122)
+OTHER_YEARS_REFUSAL = False  # the figures found are all for other years than the asked one: 3 / 2
 SUM_REFUSAL = False          # a sum's figure must stand beside the asked attribute: 7 / 2 (dev_coord 2 of 54)
 
 

@@ -109,7 +109,7 @@ def test_how_why_quotes_the_topic_sentence_and_the_ones_after_it():
 
 
 def test_a_figure_in_another_unit_is_refused(monkeypatch):
-    # Off as shipped (README, "Answers": over the four development sets it refused 11 unanswerable and
+    # Off as shipped (README, "Answers": over the four development sets it refused 12 unanswerable and
     # 5 answerable questions, 4 of dev_ict's 122); switched on, it refuses.
     monkeypatch.setattr(ex, "UNIT_REFUSAL", True)
     q = "商談会には何校が参加した？"
