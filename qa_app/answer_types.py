@@ -50,12 +50,16 @@ UNITS_EN = {
     # Durations: "how many years/days" is answered by 10年, 3日, not by a count of firms.
     r"years?": r"年(?:間|程度|以上|ほど|近く|余り|[~〜～\-])", r"days?": "日", r"hours?": "時間", r"months?": "[かカヶケ]?月", r"weeks?": "週",
 }
-_MONEY_EN = re.compile(r"\bhow much\b|\bwhat (?:is|was|were|are) the (?:\w+ ){0,2}?(?:budget|cost|fee|price|amount|sales|revenue)"
-                       r"|\bwhat (?:\w+ )?(?:sales|revenue|turnover|budget|amount) (?:did|does|do|has|have|was|were)\b"
+# A sum is asked by its attribute's word, however the owner is named ("what were broadcasters' total
+# sales", "what operating profit did X make", "how big was the market").
+_SUM_WORDS = r"(?:budget|cost|fee|price|amount|sales|revenue|turnover|profit|output|spending)s?\b"
+_MONEY_EN = re.compile(r"\bhow much\b|\bwhat (?:is|was|were|are) (?:the |[\w'’]+ ){0,3}?" + _SUM_WORDS
+                       + r"|\bwhat (?:\w+ )?(?:sales|revenue|turnover|budget|amount|profit) (?:did|does|do|has|have|was|were)\b"
+                       r"|\bhow (?:big|large) (?:is|was|were|are) (?:[\w'’]+ ){0,4}?(?:markets?\b|" + _SUM_WORDS + ")" +
                        r"|\b(?:budget|fee|cost)s? (?:of|for|was|is)\b", re.I)
-_MONEY_JA = re.compile(r"いくら|予算|金額|費用|[会受講]?費は|料金|売上|投資額|補助額")
+_MONEY_JA = re.compile(r"いくら|予算|金額|費用|[会受講]?費は|料金|売上|投資額|補助額|額は")
 # Whole English words only: "strategy", "cooperate" and "corporate" hold "rate", and "share" is also a verb.
-_PERCENT = re.compile(r"\bper ?cent(?:age)?s?\b|\b(?:what|the) share\b|\bshare of\b|\brates?\b|割合|比率|シェア|率は", re.I)
+_PERCENT = re.compile(r"\bper ?cent(?:age)?s?\b|\b(?:what|the) share\b|\bshare of\b|\brates?\b|\bmargins?\b|割合|比率|シェア|率は", re.I)
 _RATIO = re.compile(r"how many times|何倍|倍率", re.I)
 
 _WHO = re.compile(r"\bwho\b|\bwhom\b|誰|だれ|どなた|どの(?:人|方)", re.I)

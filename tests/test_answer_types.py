@@ -42,6 +42,15 @@ from qa_app.question import analyse
     ("What share of the budget went to research?", ("number",), ("[%割]",)),
     # "what sales did they …" asks for a sum as "how much" does.
     ("How many engineers joined, and what sales did they bring in?", ("number",), ("[人名]", "円")),
+    # A sum is asked by its attribute's word however the owner is named, and a market's size is a sum;
+    # "what market" or "how large is the team" asks none. A margin is a share.
+    ("What were the association's total sales in 2015?", ("number",), ("円",)),
+    ("What operating profit did the postal business make?", ("number",), ("円",)),
+    ("How large was the country's game market in 2010?", ("number",), ("円",)),
+    ("What is the network's main market?", (), ()),
+    ("How large is the team?", (), ()),
+    ("What was the operating margin of the cable operators?", ("number",), ("[%割]",)),
+    ("2010年の輸出額は？", ("number",), ("円",)),
     ("参加者の人数は何人？", ("number",), ("[人名]",)),
     ("Why does the council need more investment?", ("why",), ()),
 ])
