@@ -80,6 +80,9 @@ _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|ha
 _RESULT = re.compile(r"\bwhat (?:\w+ )?(?:results?|outcomes?|effects?|achievements?)\b|\bachieve[ds]?\b|\bproduced?\b"
                      r"|\bcome of\b|(?:どんな|どのような|どういう)(?:成果|効果|結果)|成果は|効果は|どうなった|どこまで進", re.I)
 
+# "How many tablets / base stations / accounts": a noun UNITS_EN does not know is counted in whatever
+# counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio.
+_ANY_COUNTER = r"(?:(?![年月日時円倍割兆億万千])[\u4E00-\u9FFF\u30A0-\u30FF])+"
 _HOW_MANY_EN = re.compile(r"how many\s+(?:\w+\s+){0,2}?(\w+(?: institutions?)?)", re.I)
 _NUMBER_OF_EN = re.compile(r"\bnumber of\s+(?:\w+\s+){0,1}?(\w+(?: institutions?)?)", re.I)
 _HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA), key=len, reverse=True)) + ")")
@@ -132,7 +135,7 @@ def asked_type(question: str) -> AskedType:
     for m in list(_HOW_MANY_EN.finditer(text)) + list(_NUMBER_OF_EN.finditer(text)):
         noun = m.group(1).lower()
         unit = next((u for pattern, u in UNITS_EN.items() if re.fullmatch(pattern, noun)), None)
-        units[m.start()] = unit or r"(?:社|件|人|名|校|行|組|回|機関|団体)"
+        units[m.start()] = unit or _ANY_COUNTER
     for pattern, unit in ((_MONEY_EN, "円"), (_MONEY_JA, "円"), (_RATIO, "倍"), (_PERCENT, "[%割]")):
         m = pattern.search(text)
         if m and _WHY.search(text) and not units:
