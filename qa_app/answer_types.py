@@ -83,6 +83,7 @@ _RESULT = re.compile(r"\bwhat (?:\w+ )?(?:results?|outcomes?|effects?|achievemen
 # "How many tablets / base stations / accounts": a noun UNITS_EN does not know is counted in whatever
 # counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio.
 _ANY_COUNTER = r"(?:(?![年月日時円倍割兆億万千])[\u4E00-\u9FFF\u30A0-\u30FF])+"
+_HOW_MANY_ANY_JA = re.compile(r"いくつ")   # 「契約はいくつ」: a count in whatever counter, as above
 _HOW_MANY_EN = re.compile(r"how many\s+(?:\w+\s+){0,2}?(\w+(?: institutions?)?)", re.I)
 _NUMBER_OF_EN = re.compile(r"\bnumber of\s+(?:\w+\s+){0,1}?(\w+(?: institutions?)?)", re.I)
 _HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA), key=len, reverse=True)) + ")")
@@ -136,6 +137,8 @@ def asked_type(question: str) -> AskedType:
         noun = m.group(1).lower()
         unit = next((u for pattern, u in UNITS_EN.items() if re.fullmatch(pattern, noun)), None)
         units[m.start()] = unit or _ANY_COUNTER
+    for m in _HOW_MANY_ANY_JA.finditer(text):
+        units.setdefault(m.start(), _ANY_COUNTER)
     for pattern, unit in ((_MONEY_EN, "円"), (_MONEY_JA, "円"), (_RATIO, "倍"), (_PERCENT, "[%割]")):
         m = pattern.search(text)
         if m and _WHY.search(text) and not units:

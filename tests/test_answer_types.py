@@ -76,6 +76,7 @@ def test_an_unknown_counted_noun_takes_the_documents_counter():
     # "tablets", "base stations" are not in UNITS_EN: any counter after the figure answers, not a date,
     # a sum or a ratio.
     unit = asked_type("How many tablets were shipped last year?").units[0]
+    assert asked_type("出荷台数はいくつだった？").units == (unit,)   # 「いくつ」 counts the same way
     assert has_figure("世界出荷台数は2.17億台と前年から増えた。", unit) and has_figure("基地局数は約2.1 万局", unit)
     assert not any(has_figure(t, unit) for t in ("2013年度末", "平成25年3月末", "4兆1,277億円", "1.5倍", "36.3%"))
 
