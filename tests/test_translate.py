@@ -49,6 +49,30 @@ def test_latin_names_and_acronyms_stay_as_keywords():
     assert set(terms("NEDO")) <= found
 
 
+def test_a_name_like_word_the_index_does_not_hold_is_translated():
+    # An abbreviation JMdict glosses as written ("R&D" is a gloss of 研究開発) reaches the keyword leg when the
+    # index does not hold it as a name; one the index holds stays as it is.
+    corpus = {t: 3 for t in terms("研究開発")}
+    found = {wt.term for wt in keyword_terms("Who pays for R&D?", frequency=lambda t: corpus.get(t, 0))}
+    assert "研究開発" in found
+    held = {**corpus, **{t: 2 for t in terms("R&D")}}
+    found = {wt.term for wt in keyword_terms("Who pays for R&D?", frequency=lambda t: held.get(t, 0))}
+    assert set(terms("R&D")) <= found and "研究開発" not in found
+
+
+def test_a_hyphenated_word_the_index_does_not_hold_is_its_parts_sharing_one_vote():
+    corpus = {"資源": 6, "水分": 4}
+    found = keyword_terms("Which water-resources projects?", frequency=lambda t: corpus.get(t, 0))
+    by_source = defaultdict(float)
+    for wt in found:
+        by_source[wt.source] += wt.weight
+    assert {"資源", "水分"} <= {wt.term for wt in found}
+    assert abs(by_source["water"] + by_source["resources"] - 1.0) < 1e-6   # one word, one vote
+    # A hyphenated name the index holds (K-RIP) stays whole.
+    names = {t: 2 for t in terms("K-RIP")}
+    assert {wt.term for wt in keyword_terms("Who runs K-RIP?", frequency=lambda t: names.get(t, 0))} == set(terms("K-RIP"))
+
+
 def test_only_terms_the_index_holds_are_kept_the_most_used_first():
     corpus = {"支援": 40, "援助": 2}
     found = keyword_terms("support", frequency=lambda t: corpus.get(t, 0))
