@@ -111,6 +111,18 @@ def test_years_are_also_searched_as_the_era_year_documents_write():
     assert "2020" in found and "2" not in found
 
 
+def test_a_japanese_questions_western_year_is_also_searched_as_its_era_year():
+    from index.retrieve import with_years
+
+    corpus = {t: 4 for t in terms("平成14年度") + ["2002"]}
+    question = "2002年度に派遣した人数は？"
+    own = [(t, 1.0) for t in terms(question)]
+    searched = with_years(question, own, lambda t: corpus.get(t, 0))
+    assert ("14", 1.0) in searched
+    assert [t for t, _ in searched].count("2002") == 1        # the year as written is the question's own term already
+    assert with_years("派遣した人数は？", own, lambda t: corpus.get(t, 0)) == own
+
+
 def test_a_usual_translation_keeps_its_vote_when_the_index_also_holds_a_rare_sense():
     # 川 is JMdict's common, first-listed "river"; リバー a loanword of it no document of a river basin
     # needs. Beside documents that happen to use リバー (more often, even), 川 keeps the word's whole vote:
