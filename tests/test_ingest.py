@@ -219,4 +219,28 @@ def test_an_incremental_ingest_refreshes_the_stored_sense_vectors(corpus_copy, t
     ingest([corpus_copy], index_dir)
     second = sense_vectors.load(index_dir, name)
     assert set(second) == searchable() and set(second) > first
-    assert all(abs(float(v @ v) - 1.0) < 1e-4 for v in second.values())
+    assert all(abs(float(v @ v) - 1.0) < 5e-3 for v in second.values())   # int8 codes: unit within rounding
+
+
+def test_sense_vectors_are_stored_as_int8_codes_that_keep_their_cosines(tmp_path):
+    # The headword vectors were the largest part of a big index (136 MB of 307 beside 24 white papers):
+    # stored as int8 with a scale per row, a quarter of that, cosines kept within rounding, and a float32
+    # file of an older ingest still read.
+    import numpy as np
+    from index import sense_vectors
+
+    rng = np.random.default_rng(7)
+    matrix = rng.normal(size=(300, 512)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    words = [f"w{i}" for i in range(len(matrix))]
+    path = sense_vectors.sense_file(tmp_path, "some-model")
+    path.parent.mkdir(parents=True)
+    codes, scales = sense_vectors.encode(matrix)
+    np.savez(path, words=np.array(words), vectors=codes, scales=scales)
+    stored = sense_vectors.load(tmp_path, "some-model")
+    assert codes.dtype == np.int8 and len(stored) == 300 and "w5" in stored and "nope" not in stored
+    decoded = np.stack([stored[w] for w in words])
+    assert np.abs(decoded @ decoded.T - matrix @ matrix.T).max() < 3e-3
+    assert (sense_vectors.encode(decoded)[0] == codes).all()          # rewriting the file does not drift
+    np.savez(path, words=np.array(words), vectors=matrix)               # an older ingest's float32 file
+    assert np.allclose(sense_vectors.load(tmp_path, "some-model")["w9"], matrix[9])

@@ -235,4 +235,5 @@ def test_stored_sense_vectors_choose_the_senses_query_time_embedding_chose(corpu
             object.__delattr__(embedder, "embed_words")
         for a, b in zip(with_store, without):
             assert [(wt.term, wt.source) for wt in a] == [(wt.term, wt.source) for wt in b]
-            assert [wt.weight for wt in a] == pytest.approx([wt.weight for wt in b])
+            # stored vectors are int8 codes (cosines within ~2e-3 of float32): the same senses, near-equal weights
+            assert [wt.weight for wt in a] == pytest.approx([wt.weight for wt in b], rel=0.02)
