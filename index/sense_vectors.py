@@ -23,8 +23,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from pathlib import Path
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -94,19 +94,21 @@ def unit_vectors(embedder, texts: list[str]) -> list[np.ndarray]:
 
 def refresh(index_dir: str | Path, embedder, frequency: Callable[[str], int]) -> tuple[int, int]:
     """Embed the searchable headwords the file lacks and rewrite it; returns (headwords stored, newly embedded)."""
-    stored: dict[str, np.ndarray] = dict(load(index_dir, embedder.model_name))
+    stored = load(index_dir, embedder.model_name)     # decoded only below, for the rows a rewrite keeps
     wanted = searchable_headwords(frequency)
     missing = [w for w in wanted if w not in stored]
     if not missing and len(stored) == len(wanted):
         return len(stored), 0
+    new: dict[str, np.ndarray] = {}
     for start in range(0, len(missing), _BATCH):
         part = missing[start:start + _BATCH]
-        stored.update(zip(part, unit_vectors(embedder, part)))
+        new.update(zip(part, unit_vectors(embedder, part)))
     words = wanted     # headwords no longer searchable (a document removed) are dropped
     path = sense_file(index_dir, embedder.model_name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")
-    matrix = np.stack([stored[w] for w in words]) if words else np.zeros((0, 0), dtype=np.float32)
+    matrix = (np.stack([new[w] if w in new else stored[w] for w in words]) if words
+              else np.zeros((0, 0), dtype=np.float32))
     codes, scales = encode(matrix)
     np.savez(tmp, words=np.array(words, dtype=str), vectors=codes, scales=scales)
     os.replace(tmp, path)   # atomic: a reader sees the old file or the new one
