@@ -121,7 +121,8 @@ class KeywordIndex:
         return np.asarray(self._bm25.scores["indices"][indptr[tid]:indptr[tid + 1]], dtype=np.int64)
 
     def document_topic(self, weighted: list[tuple[str, float]], row_doc: np.ndarray,
-                       titles: list[frozenset[str]] | None = None, title_share: float = 0.0) -> np.ndarray:
+                       titles: list[frozenset[str]] | None = None, title_share: float = 0.0,
+                       shared_terms: bool = True) -> np.ndarray:
         """How much each document (numbered by ``row_doc``, one number per row) is about the terms.
 
         Per term: the share of the document's chunks that hold it, times an IDF over
@@ -132,7 +133,11 @@ class KeywordIndex:
 
         ``titles`` (each document's title terms, by document number) count a term in a
         document's title as held by ``title_share`` of its chunks at least: a question
-        that names its document by a word of the title is about that document."""
+        that names its document by a word of the title is about that document.
+
+        With ``shared_terms`` False the IDF is log((documents + holding) / (2 x holding)), i.e. less log 2:
+        a term every document holds adds nothing, where log 2 x its share would lift every document alike and
+        squeeze the scores' ratios to the best one towards 1."""
         n_docs = int(row_doc.max()) + 1 if len(row_doc) else 0
         topic = np.zeros(n_docs)
         if n_docs < 2:
@@ -146,7 +151,8 @@ class KeywordIndex:
                     in_title = np.fromiter((term in t for t in titles), dtype=bool, count=len(titles))
                     share[: len(titles)] = np.where(in_title, np.maximum(share[: len(titles)], title_share),
                                                     share[: len(titles)])
-                topic += weight * np.log1p(n_docs / np.count_nonzero(share)) * share
+                idf = np.log1p(n_docs / np.count_nonzero(share)) - (0.0 if shared_terms else np.log(2.0))
+                topic += weight * idf * share
         return topic
 
     def idf_within(self, query_terms: list[str], row_doc: np.ndarray, doc: int) -> np.ndarray:

@@ -213,6 +213,7 @@ class VectorIndex:
         owner = index_id(index_dir, create=not readonly) if self.url else None
         self.name = _collection_name(embedder, owner)
         self._readonly_open = readonly
+        self._last_query: tuple[str, np.ndarray] | None = None
         try:
             self.sentences = SentenceVectors(Path(index_dir) / SENTENCE_FILE, self.name, readonly)
             self._open()
@@ -317,10 +318,32 @@ class VectorIndex:
         return {(cid, i): row for cid, m in self.sentences.get([c.chunk_id for c in chunks]).items()
                 for i, row in enumerate(m)}
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's unit vector; the last one is kept, as a search and its neighbourhood ask for it twice."""
+        last = self._last_query      # read once: threads may share this index
+        if last is None or last[0] != query:
+            last = self._last_query = (query, _unit(np.asarray(self.embedder.get_query_embedding(query),
+                                                               dtype=np.float32)))
+        return last[1]
+
+    def rank_within(self, query: str, chunk_ids: list[str], k: int) -> list[str]:
+        """The k of these chunks closest to the query, every one of them scored (no approximate search): by
+        their stored sentence vectors, SENTENCE_WEIGHT x the best sentence + the rest x the sentences' mean
+        direction, which stands in for the chunk's own vector (that one lives in Chroma, a query away)."""
+        vector = self.query_vector(query)
+        scores = {}
+        for cid, m in self.sentences.get(chunk_ids).items():
+            sims = m @ vector
+            mean = m.mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            scores[cid] = (SENTENCE_WEIGHT * float(sims.max())
+                           + (1 - SENTENCE_WEIGHT) * (float(mean @ vector) / norm if norm > 0 else 0.0))
+        return sorted(scores, key=scores.get, reverse=True)[:k]
+
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
                section: str | None = None) -> list[tuple[str, float]]:
         """(chunk_id, score), best first."""
-        vector = _unit(np.asarray(self.embedder.get_query_embedding(query), dtype=np.float32))
+        vector = self.query_vector(query)
         try:
             hits = self.collection.query(query_embeddings=[vector.tolist()], n_results=RESCORE_DEPTH * k,
                                          where=_where(doc_ids, section), include=["distances"])

@@ -247,3 +247,58 @@ def test_the_neighbourhood_widens_to_every_document_nearly_as_much_about_the_que
     # Never a document the question's terms are not in, nor any when none holds them.
     assert retrieve.neighbourhood(np.array([0.0, 3.0, 0.0])) == [1]
     assert retrieve.neighbourhood(np.zeros(4)) == []
+
+
+# -- beside many alike documents (issue 13, fourth pass): NEIGHBOURHOOD_SHARED_TERMS, NEARBY_DENSE_ALL --
+
+def test_without_shared_terms_a_term_every_document_holds_adds_nothing_to_the_topic():
+    # "common" is in every document (every chunk of all four); "own" only in document 0, in half its chunks.
+    rows = [(0, ["own", "common"]), (0, ["common"])] + [(d, ["common", f"w{d}"]) for d in (1, 2, 3) for _ in range(2)]
+    index, row_doc = _tiny(rows)
+    query = [("own", 1.0), ("common", 1.0)]
+    plain = index.document_topic(query, row_doc)
+    sharp = index.document_topic(query, row_doc, shared_terms=False)
+    # With log 2 for "common" every document gets the same lift, and the others sit near the best one.
+    assert plain.argmax() == 0 and plain[1:] == pytest.approx([np.log(2)] * 3) and plain[1] / plain[0] > 0.4
+    # Without it the others hold nothing of the question's that tells documents apart.
+    assert sharp.argmax() == 0 and sharp[1:].tolist() == [0.0, 0.0, 0.0]
+    assert sharp[0] == pytest.approx(plain[0] - np.log(2) * (1.0 + 0.5))    # each term's IDF, times its share
+    assert index.document_topic([("common", 1.0)], row_doc, shared_terms=False).tolist() == [0.0] * 4
+
+
+def test_the_neighbourhood_keeps_documents_holding_the_terms_when_the_sharp_topic_is_zero(monkeypatch):
+    monkeypatch.setattr(retrieve, "NEIGHBOURHOOD", 3)
+    monkeypatch.setattr(retrieve, "NEIGHBOURHOOD_SHARE", 0.5)
+    sharp = np.array([0.0, 2.0, 0.0, 0.0])
+    held = np.array([True, True, False, True])
+    # The three best by the sharp topic, ties by number: 1, 0, 2; document 2 holds none of the terms.
+    assert retrieve.neighbourhood(sharp, held) == [1, 0]
+    assert retrieve.neighbourhood(np.zeros(4), held) == [0, 1]      # no term that tells documents apart
+    assert retrieve.neighbourhood(np.zeros(4), np.zeros(4, dtype=bool)) == []
+    assert retrieve.neighbourhood(sharp) == [1]                      # by default: a topic above 0
+
+
+def test_the_neighbourhoods_dense_leg_scores_passages_the_plain_dense_leg_did_not_reach(crowded_index, monkeypatch):
+    index_dir, ours, edition = crowded_index
+    question = "What joint research did universities and firms carry out in the knowledge cluster?"  # for this test
+    monkeypatch.setattr(retrieve, "CANDIDATES", 3)     # a plain dense leg too shallow to reach the other document
+    with Retriever(index_dir) as r:
+        rows, ids = r._row_documents(), r.keyword.ids
+        names = [d.doc_id for d in r.store.documents()]
+        inside = rows == names.index(edition)          # a neighbourhood of the document the question is not about
+        theirs = [ids[i] for i in np.flatnonzero(inside)]
+        assert retrieve.NEARBY_DENSE_ALL >= len(theirs) > 3
+        dense = r._dense(question, None, None, required=True)
+        kept = [c for c in dense if c in set(theirs)]
+        ranked = r._dense_within(question, dense, inside)
+        # Every passage of the neighbourhood was scored, wherever (or whether) the plain leg had it.
+        everyone = r.vectors.rank_within(question, theirs, len(theirs))
+        assert sorted(everyone) == sorted(theirs)
+        assert ranked == everyone[:3] and len(kept) < 3, (ranked, kept)
+        v = r.vectors.query_vector(question)
+        sentences = r.vectors.sentences.get(theirs)
+        best = max(theirs, key=lambda c: float((sentences[c] @ v).max()))
+        assert everyone.index(best) < len(theirs) // 2, "the best sentence should put its passage high"
+        # Above the limit, the plain leg's ranking with other documents' passages left out, as before.
+        monkeypatch.setattr(retrieve, "NEARBY_DENSE_ALL", len(theirs) - 1)
+        assert r._dense_within(question, dense, inside) == kept
