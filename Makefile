@@ -31,8 +31,10 @@ system-deps:
 run: $(STAMP)
 	$(BIN)/policyqa app --index $(INDEX) --port $(PORT) --headless
 
+# One worker per core (pytest-xdist); --dist loadfile keeps a file's tests, and its module fixtures,
+# on one worker. Each worker ingests the corpus_index fixture once for itself.
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Re-render corpus/*.pdf from ../shared/seeds (the PDFs are committed; this is for changing them).
 corpus: $(STAMP)
