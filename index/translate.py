@@ -32,6 +32,10 @@ close each sense is to the English word and keep those within SENSE_MARGIN of
 the closest (README, "Fusion": dev English beside 24 editions hit@5 0.880 →
 0.960, MRR 0.755 → 0.799; bundled corpus MRR 0.888 → 0.889).
 
+An English word is looked up as written and as its lemmas (lemminflect's lexicon, no model: took → take, paid →
+pay), and a verb with its particle or preposition as JMdict's verb gloss before its words are (``_phrasal_verb``:
+"took part in" → "to take part in" → 携わる; alone, "take" and "part" are stop words and "took" is 取る).
+
 Latin-script names and acronyms (K-RIP, MFCA, Neo) stand in the Japanese
 documents as they are: they are kept as keyword terms themselves. A capitalised
 romanised Japanese name (a city, a region, an organisation) is looked up in
@@ -61,6 +65,22 @@ NAMES = True                   # romanised Japanese place/organisation names loo
 # translated instead: a hyphenated one as its parts sharing its one vote, an abbreviation through the gloss as written.
 # Issue 9 (README, "Fusion"): dev MRR 0.820 -> 0.828, dev_coord hit@5 0.722 -> 0.759; dev_para MRR 0.585 -> 0.573.
 UNHELD_NAMES_TRANSLATED = True
+# English phrasal verbs looked up whole, before their words, the verb in any inflection (took part in → "to take part
+# in" → 携わる, not 取る), and words as their lemmas (paid → pay). Issue 9, bundled corpus: dev unchanged (hit@5 0.975,
+# MRR 0.828, facts 0.747); dev_coord MRR 0.595 -> 0.607, evidence within 1,000 chars 0.611 -> 0.630, the rest unchanged;
+# dev_ict (+ h17, r4, h23, r1) MRR 0.727 -> 0.722, facts 0.738 -> 0.730 (devict-032); dev_para unchanged (README, "Fusion").
+PHRASAL_VERBS = True
+# Tried, not kept (README, "Fusion"; measured before retrieve.py's 359acbe); the mechanisms stay, tested:
+# a sense whose English side is another part of speech than the word's form is not its translation ("firms" is no
+# adjective: not 強固). The corpus holds no noun sense JMdict glosses "firm" (企業 is glossed "company"), so "firms"
+# was left with no term: dev facts 0.747 -> 0.734, citations 0.797 -> 0.785, dev_coord MRR 0.607 -> 0.608.
+POS_SENSES = False
+# a verb also looked up as the noun English derives from it (adopted → adoption → 採択, installed → installation →
+# 導入), a する-noun's senses only: dev unchanged; dev_coord hit@5 0.778 -> 0.759 (devcoord-025: cite → 提示), MRR
+# 0.607 -> 0.608, evidence 0.630 -> 0.648; dev_ict MRR 0.722 -> 0.726, facts 0.730 -> 0.738, citations 0.680 -> 0.689;
+# dev_para MRR 0.591 -> 0.588.
+DERIVED_NOUNS = False
+DERIVED_PENALTY = 1.0          # a derived noun's translations rank one signal below the word's own
 PER_WORD = 3                   # Japanese headwords kept per English word or phrase
 RANK_TIER = 2.0                # translations ranked more than this below a word's best are not kept
 SENSE_MARGIN = 0.15            # with an embedder: senses this far (cosine) below the closest are not kept
@@ -113,9 +133,11 @@ def _stop_words() -> frozenset[str]:
 
 
 def _forms(word: str) -> list[str]:
-    """The dictionary forms an inflected English word may stand for (plural, -ing, -ed, -ies)."""
+    """The dictionary forms an inflected English word may stand for (plural, -ing, -ed, -ies; irregular ones,
+    took → take, by the lemmatiser where it knows the word)."""
     w = word.lower()
-    out = [w]
+    # Nouns and verbs only: an adjective's base form is another word's translation (biggest 最大, not big 大きい).
+    out = [w] + [lemma for pos, lemmas in (_lemmas(w) or {}).items() if pos in ("NOUN", "VERB") for lemma in lemmas]
     if w.endswith("ies") and len(w) > 4:
         out.append(w[:-3] + "y")
     if w.endswith("es") and len(w) > 4:
@@ -129,9 +151,74 @@ def _forms(word: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Parts of speech, as the lemmatiser names them, that a sense's English glosses can be read as.
+_CLASSES = ("NOUN", "VERB", "ADJ", "ADV")
+
+
+@lru_cache(maxsize=50_000)
+def _lemmas(word: str) -> dict[str, tuple[str, ...]] | None:
+    """The parts of speech an English word form can be, each with its lemmas (firms: NOUN firm, VERB firm; never
+    ADJ), by lemminflect's lexicon (no model, nothing downloaded); None when it does not know the word."""
+    try:
+        from lemminflect import getAllLemmas
+    except ImportError:   # a declared dependency; without it words are looked up as written and by suffix rules only
+        warnings.warn("lemminflect is not installed: English words are not lemmatised and phrasal verbs are not "
+                      "looked up (pip install -e . installs it)", RuntimeWarning, stacklevel=2)
+        return None
+    found = {pos: lemmas for pos, lemmas in getAllLemmas(word).items() if pos in _CLASSES}
+    return found or None
+
+
+def word_classes(word: str) -> dict[str, frozenset[str]] | None:
+    """Per dictionary form of an English word, the parts of speech it stands for in that form: "taking" is the
+    VERB take or the NOUN taking; "firms" the NOUN or VERB firm, so no adjective sense of "firm" translates it.
+    None when the lemmatiser does not know the word (then no sense is ruled out)."""
+    lemmas = _lemmas(word.lower())
+    if lemmas is None:
+        return None
+    out: dict[str, set[str]] = {}
+    for pos, forms in lemmas.items():
+        for form in forms:
+            out.setdefault(form, set()).add(pos)
+    return {form: frozenset(pos) for form, pos in out.items()}
+
+
+def _sense_classes(glosses: Sequence[str], matched: str, jmdict_pos: Sequence[str]) -> frozenset[str] | None:
+    """What part of speech a JMdict sense's English side is: a verb when the gloss it matched reads "to ...";
+    otherwise the parts of speech its glosses most likely are, each gloss voting 1 shared among the parts of
+    speech it can be (強固: firm, strong, solid, stable → ADJ; 商会: firm, company → NOUN), an adjectival
+    JMdict tag voting ADJ. A noun that takes する (連携, 支援) also translates a verb ("linked", "supported").
+    None when no gloss is a word the lemmatiser knows."""
+    if matched.startswith("to "):
+        return frozenset({"VERB"})
+    votes: dict[str, float] = {}
+    for gloss in glosses:
+        lemmas = {"VERB": ()} if gloss.startswith("to ") else _lemmas(gloss.lower()) if " " not in gloss else None
+        for pos in lemmas or ():
+            votes[pos] = votes.get(pos, 0.0) + 1.0 / len(lemmas)
+    if not votes:
+        return None
+    if any(tag.startswith(_ADJECTIVAL_TAGS) for tag in jmdict_pos):
+        votes["ADJ"] = votes.get("ADJ", 0.0) + 1.0
+    top = max(votes.values())
+    out = {pos for pos, n in votes.items() if n >= top - 1e-9}
+    if any(tag.startswith(_SURU_TAGS) for tag in jmdict_pos):
+        out.add("VERB")
+    return frozenset(out)
+
+
+# JMdict part-of-speech tags (as jamdict spells them) of an adjectival sense, and of a noun that takes する.
+_ADJECTIVAL_TAGS = ("adjective (keiyoushi)", "adjectival nouns", "'taru' adjective", "pre-noun adjectival",
+                    "noun or verb acting prenominally")
+_SURU_TAGS = ("noun or participle which takes the aux. verb suru",)
+
+
 @lru_cache(maxsize=20_000)
-def headwords(gloss: str) -> tuple[tuple[str, float], ...]:
-    """JMdict headwords glossed exactly as ``gloss`` (or "to gloss"), best first, with a rank score."""
+def headwords(gloss: str, classes: frozenset[str] | None = None) -> tuple[tuple[str, float], ...]:
+    """JMdict headwords glossed exactly as ``gloss`` (or "to gloss"), best first, with a rank score.
+
+    With ``classes`` (parts of speech, ``word_classes``), only senses whose English side can be one of them
+    (``_sense_classes``) are kept: "firms" is no adjective, so not 強固 (firm, strong, solid)."""
     con = _db()
     if con is None:
         return ()
@@ -144,7 +231,13 @@ def headwords(gloss: str) -> tuple[tuple[str, float], ...]:
         WHERE g.text IN (?, ?) AND +g.lang = 'eng'  -- + keeps SQLite on the text index
         """, (gloss, f"to {gloss}")).fetchall()
     best: dict[str, float] = {}
-    for idseq, _sid, _text, first_gloss, sense_no in rows:
+    for idseq, sid, text, first_gloss, sense_no in rows:
+        if classes is not None and POS_SENSES:
+            sense = _sense_classes(
+                [g for (g,) in con.execute("SELECT text FROM SenseGloss WHERE sid = ? AND lang = 'eng'", (sid,))],
+                text, [p for (p,) in con.execute("SELECT text FROM pos WHERE sid = ?", (sid,))])
+            if sense is not None and not sense & classes:
+                continue
         kanji = con.execute(
             "SELECT k.text, EXISTS(SELECT 1 FROM KJP p WHERE p.kid = k.ID AND p.text IN (%s)) FROM Kanji k "
             "WHERE k.idseq = ? ORDER BY k.ID" % ",".join("?" * len(_COMMON_TAGS)), (*_COMMON_TAGS, idseq)).fetchall()
@@ -170,13 +263,21 @@ def _candidates(english: str) -> tuple[tuple[tuple[str, tuple[str, ...], float],
     A headword Sudachi keeps whole (金融機関) is its own term; one it cuts into parts
     (当初予算 → 当初, 予算) stands for all of them, not for its first part alone."""
     out = []
+    classes = word_classes(english) if " " not in english else None
     for form in _forms(english) if " " not in english else [english]:
         found = []
-        for headword, rank in headwords(form):
+        # A form the lemmatiser does not give (the word as written, a suffix stripped by rule) keeps all senses.
+        for headword, rank in headwords(form, classes.get(form) if classes else None):
             parts = _parts(headword)
             if parts:
                 found.append((headword, parts, rank))
         out.append(tuple(found))
+    if DERIVED_NOUNS and classes:
+        for verb in (form for form, pos in classes.items() if "VERB" in pos):
+            found = []
+            for noun in _nominalisations(verb):
+                found += [(hw, parts, rank - DERIVED_PENALTY) for hw, rank in suru_nouns(noun) if (parts := _parts(hw))]
+            out.append(tuple(found))
     return tuple(out)
 
 
@@ -221,6 +322,34 @@ Similarity = Callable[[Sequence[tuple[str, Sequence[str]]]], Sequence[Sequence[f
 
 # A word's translations the corpus uses: BM25 terms of a headword -> (rank, df, headword).
 _Ranked = dict[tuple[str, ...], tuple[float, int, str]]
+
+
+def _nominalisations(verb: str) -> list[str]:
+    """The nouns English derives from a verb by suffix (adopt → adoption, participate → participation, develop →
+    development, apply → application), those JMdict glosses: a Japanese する-noun is glossed by the English noun
+    (採択 "adoption", 参加 "participation"), not by the verb."""
+    stem = verb[:-1] if verb.endswith("e") else verb
+    out = [stem + "ion", stem + "ation", verb + "ment", stem + "al", stem + "ance", stem + "ence"]
+    if verb.endswith("y"):
+        out.append(verb[:-1] + "ication")
+    return [n for n in dict.fromkeys(out) if n != verb and _lemmas(n) and "NOUN" in _lemmas(n)]
+
+
+@lru_cache(maxsize=20_000)
+def suru_nouns(noun: str) -> tuple[tuple[str, float], ...]:
+    """``headwords`` of an English noun, only those of senses JMdict marks as nouns that take する (verbs)."""
+    con = _db()
+    if con is None:
+        return ()
+    keep = {idseq for (idseq,) in con.execute(
+        "SELECT s.idseq FROM SenseGloss g JOIN Sense s ON g.sid = s.ID JOIN pos p ON p.sid = s.ID "
+        "WHERE g.text = ? AND +g.lang = 'eng' AND p.text LIKE 'noun or participle which takes the aux. verb suru%'",
+        (noun,))}
+    if not keep:
+        return ()
+    kanji = dict(con.execute("SELECT idseq, text FROM Kanji WHERE idseq IN (%s) GROUP BY idseq HAVING ID = MIN(ID)"
+                             % ",".join("?" * len(keep)), tuple(keep)).fetchall())
+    return tuple((hw, rank) for hw, rank in headwords(noun) if hw in kanji.values())
 
 
 def _ranked(english: str, frequency: Callable[[str], int] | None) -> _Ranked:
@@ -365,6 +494,18 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
     # Which words and phrases are translated does not depend on the senses chosen, only on whether the corpus
     # uses a translation: all are found first, and their senses then compared in one ``similarity`` call.
     asked: list[tuple[str, str, _Ranked]] = []      # (source as written, as looked up, its translations)
+    if PHRASAL_VERBS:
+        for i in range(len(words)):
+            for n in (3, 2):
+                span = range(i, i + n)
+                if i + n > len(words) or set(span) & used:
+                    continue
+                found = _phrasal_verb(words[i:i + n], frequency)
+                if found:
+                    phrase, ranked = found
+                    asked.append((" ".join(words[i:i + n]), phrase, ranked, max(share[j] for j in span)))
+                    used |= set(span)
+                    break
     for i in range(len(words) - 1):
         a, b = words[i], words[i + 1]
         if {i, i + 1} & used or a.lower() in stop or b.lower() in stop:
@@ -385,6 +526,32 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
     for (source, _, _, vote), found in zip(asked, chosen):
         out += [WeightedTerm(t, w * vote, source) for t, w in found]
     return _merge(out)
+
+
+# Verbs that are auxiliaries before their phrase ("is in", "have to", "did so"), never its head.
+_AUXILIARIES = frozenset({"be", "have", "do"})
+
+
+def _phrasal_verb(words: Sequence[str], frequency: Callable[[str], int] | None) -> tuple[str, _Ranked] | None:
+    """A verb with its particle or object that JMdict glosses as one verb ("to take part", "to set up", "to come
+    up with"), the verb in any inflection (taking part, took part → take part), and the translations of it the
+    corpus uses. Its words may be stop words each (take, part): the phrase is looked up before its words are,
+    which would translate "taking" alone as 取る."""
+    first = _lemmas(words[0].lower())
+    # Not a word that can be an adverb (even though, close to): a phrasal verb's first word is its verb.
+    if not first or "VERB" not in first or "ADV" in first or any(not w.isalpha() for w in words):
+        return None
+    rest = " ".join(w.lower() for w in words[1:])
+    for lemma in first["VERB"]:
+        if lemma in _AUXILIARIES:
+            continue
+        phrase = f"{lemma} {rest}"
+        # Only as a verb's gloss ("to take part"): a noun glossed "take part" is no phrasal verb.
+        ranked = _held([(hw, parts, rank) for hw, rank in headwords(f"to {phrase}")
+                        if (parts := _parts(hw))], frequency)
+        if ranked:
+            return phrase, ranked
+    return None
 
 
 # A year, or a fiscal year (FY2003): Japanese documents number years within an era (平成15年度).

@@ -42,6 +42,67 @@ def test_phrases_are_looked_up_before_their_words():
     assert "trade fair" in sources and "trade" not in sources
 
 
+def test_a_phrasal_verb_is_looked_up_whole_in_any_inflection_before_its_words():
+    # "take" and "part" are stop words each, and "took" alone would be 取る: the phrase is JMdict's "to take
+    # part in", found from its past tense; "set up" likewise, not "set" (セット) and "up".
+    found = keyword_terms("Which towns took part in the festival?")
+    sources = {wt.source for wt in found}
+    assert "took part in" in sources and not {"took", "part"} & sources
+    assert "取る" not in {wt.term for wt in found}
+    assert {wt.term for wt in found if wt.source == "took part in"} <= {hw for hw, _ in headwords("to take part in")}
+    found = keyword_terms("Who set up the fund?")
+    assert "set up" in {wt.source for wt in found} and "セット" not in {wt.term for wt in found}
+
+
+def test_with_derived_nouns_a_verb_is_also_looked_up_as_the_noun_english_derives_from_it(monkeypatch):
+    # Off by default (README, "Fusion"). JMdict glosses 採択 and 参加, nouns that take する, as "adoption" and
+    # "participation", never as the verbs: "adopted" reaches 採択 through "adoption", "participate" 参加.
+    import index.translate as translate
+
+    held = set(terms("採択")) | set(terms("町"))
+    question = "Which towns adopted the plan?"
+    translate._candidates.cache_clear()
+    assert "採択" not in {wt.term for wt in keyword_terms(question, frequency=lambda t: int(t in held))}
+    monkeypatch.setattr(translate, "DERIVED_NOUNS", True)
+    translate._candidates.cache_clear()
+    try:
+        assert "採択" in {wt.term for wt in keyword_terms(question, frequency=lambda t: int(t in held))}
+        assert "参加" in {wt.term for wt in keyword_terms("How many people participate?")}
+    finally:
+        translate._candidates.cache_clear()
+
+
+def test_a_phrase_is_no_phrasal_verb_when_its_first_word_can_be_an_adverb_or_an_auxiliary():
+    # "even" is a verb too ("to even"), but before "though" an adverb; "is in" is no verb's phrase.
+    sources = {wt.source for wt in keyword_terms("Even though prices rose, what is in the report?")}
+    assert not any(" " in source for source in sources)
+
+
+def test_an_irregular_verb_is_looked_up_as_its_dictionary_form():
+    # "paid" is no gloss and ends in no regular suffix: the lemmatiser gives "pay".
+    paid = {wt.term for wt in keyword_terms("How much were the farmers paid?")}
+    pay = {wt.term for wt in keyword_terms("How much did the farmers pay?")}
+    assert "支払う" in paid and paid == pay
+
+
+def test_with_part_of_speech_senses_a_plural_noun_is_not_translated_as_an_adjective(monkeypatch):
+    # Off by default (README, "Fusion": the corpus uses none of the noun senses of "firm", and dropping the
+    # adjective ones cost dev a question); the mechanism itself: "firms" can be a noun or a verb, never an
+    # adjective, so 強固 (firm, strong, solid, stable) is not its translation, 商会 (firm, company) is.
+    import index.translate as translate
+
+    monkeypatch.setattr(translate, "POS_SENSES", True)
+    translate.headwords.cache_clear()
+    try:
+        nouns = [hw for hw, _ in headwords("firm", frozenset({"NOUN", "VERB"}))]
+        assert "商会" in nouns and "強固" not in nouns
+        assert "強固" in [hw for hw, _ in headwords("firm", frozenset({"ADJ"}))]
+        # A noun that takes する translates a verb: "linked" keeps 連携 (cooperation; link).
+        assert "連携" in [hw for hw, _ in headwords("link", frozenset({"VERB"}))]
+    finally:
+        translate.headwords.cache_clear()
+
+
 def test_latin_names_and_acronyms_stay_as_keywords():
     assert is_name("NEDO") and is_name("K-RIP") and is_name("iPS") and not is_name("Which")
     assert english_words("What is JETRO's role?") == ["What", "is", "JETRO", "role"]
