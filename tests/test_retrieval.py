@@ -27,7 +27,7 @@ from index.tokenise import terms
 from index.embeddings import get_embedder
 from index.vectors import VectorIndex
 
-from .conftest import CORPUS, corpus_pdf
+from .conftest import corpus_pdf
 from .test_ingest import POLICYQA, run_cli
 
 SALES_PARTNER = "セールspartner"
