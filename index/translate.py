@@ -267,7 +267,8 @@ def _candidates(english: str) -> tuple[tuple[tuple[str, tuple[str, ...], float],
     for form in _forms(english) if " " not in english else [english]:
         found = []
         # A form the lemmatiser does not give (the word as written, a suffix stripped by rule) keeps all senses.
-        for headword, rank in headwords(form, classes.get(form) if classes else None):
+        # Classes only where they filter: each value is another ``headwords`` cache entry and query.
+        for headword, rank in headwords(form, classes.get(form) if classes and POS_SENSES else None):
             parts = _parts(headword)
             if parts:
                 found.append((headword, parts, rank))
@@ -343,8 +344,7 @@ def suru_nouns(noun: str) -> tuple[tuple[str, float], ...]:
         return ()
     keep = {idseq for (idseq,) in con.execute(
         "SELECT s.idseq FROM SenseGloss g JOIN Sense s ON g.sid = s.ID JOIN pos p ON p.sid = s.ID "
-        "WHERE g.text = ? AND +g.lang = 'eng' AND p.text LIKE 'noun or participle which takes the aux. verb suru%'",
-        (noun,))}
+        "WHERE g.text = ? AND +g.lang = 'eng' AND p.text LIKE ?", (noun, _SURU_TAGS[0] + "%"))}
     if not keep:
         return ()
     kanji = dict(con.execute("SELECT idseq, text FROM Kanji WHERE idseq IN (%s) GROUP BY idseq HAVING ID = MIN(ID)"
@@ -360,9 +360,10 @@ def _ranked(english: str, frequency: Callable[[str], int] | None) -> _Ranked:
     return _held([c for found in _candidates(english) for c in found], frequency)
 
 
-def _ranked_as_written(word: str, frequency: Callable[[str], int] | None) -> _Ranked:
-    """``_ranked`` for a word looked up exactly as written, capitals kept (JMdict glosses 研究開発 as "R&D")."""
-    return _held([(hw, parts, rank) for hw, rank in headwords(word) if (parts := _parts(hw))], frequency)
+def _ranked_gloss(gloss: str, frequency: Callable[[str], int] | None) -> _Ranked:
+    """``_ranked`` for one gloss looked up exactly as written, with no other forms: capitals kept (JMdict glosses
+    研究開発 as "R&D"), or a verb's gloss as a whole ("to take part")."""
+    return _held([(hw, parts, rank) for hw, rank in headwords(gloss) if (parts := _parts(hw))], frequency)
 
 
 def _held(found: Iterable[tuple[str, tuple[str, ...], float]], frequency: Callable[[str], int] | None) -> _Ranked:
@@ -519,7 +520,7 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
             continue
         ranked = _ranked(word.lower(), frequency)
         if not ranked and word != word.lower():       # an abbreviation JMdict glosses as written: R&D -> 研究開発
-            ranked = _ranked_as_written(word, frequency)
+            ranked = _ranked_gloss(word, frequency)
         if ranked:
             asked.append((word, word.lower(), ranked, share[i]))
     chosen = _choose_senses([(english, ranked) for _, english, ranked, _ in asked], similarity)
@@ -547,8 +548,7 @@ def _phrasal_verb(words: Sequence[str], frequency: Callable[[str], int] | None) 
             continue
         phrase = f"{lemma} {rest}"
         # Only as a verb's gloss ("to take part"): a noun glossed "take part" is no phrasal verb.
-        ranked = _held([(hw, parts, rank) for hw, rank in headwords(f"to {phrase}")
-                        if (parts := _parts(hw))], frequency)
+        ranked = _ranked_gloss(f"to {phrase}", frequency)
         if ranked:
             return phrase, ranked
     return None

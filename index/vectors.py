@@ -333,11 +333,9 @@ class VectorIndex:
         vector = self.query_vector(query)
         scores = {}
         for cid, m in self.sentences.get(chunk_ids).items():
-            sims = m @ vector
             mean = m.mean(axis=0)
             norm = float(np.linalg.norm(mean))
-            scores[cid] = (SENTENCE_WEIGHT * float(sims.max())
-                           + (1 - SENTENCE_WEIGHT) * (float(mean @ vector) / norm if norm > 0 else 0.0))
+            scores[cid] = _chunk_score(m, vector, float(mean @ vector) / norm if norm > 0 else 0.0)
         return sorted(scores, key=scores.get, reverse=True)[:k]
 
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
@@ -356,10 +354,14 @@ class VectorIndex:
             return []
         chunk_sim = {cid: 1.0 - d for cid, d in zip(ids, hits["distances"][0])}   # cosine distance
         sentences = self.sentences.get(ids)
-        scores = {cid: SENTENCE_WEIGHT * float((sentences[cid] @ vector).max()) + (1 - SENTENCE_WEIGHT) * sim
-                  if cid in sentences else sim
+        scores = {cid: _chunk_score(sentences[cid], vector, sim) if cid in sentences else sim
                   for cid, sim in chunk_sim.items()}
         return sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:k]
+
+
+def _chunk_score(sentences: np.ndarray, vector: np.ndarray, chunk_sim: float) -> float:
+    """SENTENCE_WEIGHT x the chunk's best sentence's cosine to the query + the rest x the chunk's own."""
+    return SENTENCE_WEIGHT * float((sentences @ vector).max()) + (1 - SENTENCE_WEIGHT) * chunk_sim
 
 
 def compact_embedded(index_dir: str | Path) -> int:
