@@ -58,6 +58,7 @@ from typing import Callable, Iterable, Sequence
 
 from ingest.normalise import normalise
 
+from . import countries
 from .tokenise import terms
 
 NAMES = True                   # romanised Japanese place/organisation names looked up in JMnedict
@@ -70,6 +71,9 @@ UNHELD_NAMES_TRANSLATED = True
 # MRR 0.828, facts 0.747); dev_coord MRR 0.595 -> 0.607, evidence within 1,000 chars 0.611 -> 0.630, the rest unchanged;
 # dev_ict (+ h17, r4, h23, r1) MRR 0.727 -> 0.722, facts 0.738 -> 0.730 (devict-032); dev_para unchanged (README, "Fusion").
 PHRASAL_VERBS = True
+# Countries and their demonyms (France, Italian, South Korea, the US) as the names Japanese documents write
+# (index/countries.py), not JMdict's ateji or loanwords (仏蘭西, イタリアン) or another sense (Japan → 漆).
+COUNTRIES = True
 # Tried, not kept (README, "Fusion"; measured before retrieve.py's 359acbe); the mechanisms stay, tested:
 # a sense whose English side is another part of speech than the word's form is not its translation ("firms" is no
 # adjective: not 強固). The corpus holds no noun sense JMdict glosses "firm" (企業 is glossed "company"), so "firms"
@@ -482,9 +486,21 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
     for i, word in enumerate(words):
         if is_name(word):
             held = [t for t in dict.fromkeys(terms(word)) if frequency is None or frequency(t) > 0]
-            out += [WeightedTerm(t, 1.0, word) for t in held]
-            if held or not UNHELD_NAMES_TRANSLATED:
+            # A country's code the documents do not write in Latin letters (US, UK; not IT) is the country.
+            found = _country_terms(countries.by_code(word), frequency) if not held and COUNTRIES else []
+            out += [WeightedTerm(t, 1.0, word) for t in held] + [WeightedTerm(t, w, word) for t, w in found]
+            if held or found or not UNHELD_NAMES_TRANSLATED:
                 used.add(i)
+    if COUNTRIES:
+        for i in range(len(words)):
+            for n in range(min(countries.MAX_WORDS, len(words) - i), 0, -1):
+                span = range(i, i + n)
+                found = [] if set(span) & used else _country_terms(countries.named(words[i:i + n]), frequency)
+                if found:
+                    source = " ".join(words[i:i + n])
+                    out += [WeightedTerm(t, w * max(share[j] for j in span), source) for t, w in found]
+                    used |= set(span)
+                    break
     for i, word in enumerate(words):
         if i in used or not word[:1].isupper() or word.lower() in stop or not NAMES:
             continue
@@ -588,6 +604,22 @@ def year_terms(question: str, frequency: Callable[[str], int] | None = None) -> 
         out += [WeightedTerm(t, 1.0, fy + year) for t in dict.fromkeys(extra)
                 if (frequency is None or frequency(t) > 0) and not (fy and t == year)]
     return out
+
+
+def _country_terms(found: Sequence[countries.Country], frequency: Callable[[str], int] | None) -> list[tuple[str, float]]:
+    """The Japanese spellings of the countries a word or phrase names that the index holds, sharing its one vote
+    by how many chunks use each (a demonym of two countries, "Korean", votes for both)."""
+    held: dict[str, int] = {}
+    for country in found:
+        for spelling in countries.spellings(country):
+            t = terms(spelling)
+            if t and t[0] == normalise(spelling):
+                df = frequency(t[0]) if frequency is not None else 1
+                if df > 0:
+                    held[t[0]] = max(held.get(t[0], 0), df)
+    kept = sorted(held, key=lambda t: -held[t])[:PER_WORD]
+    total = sum(held[t] for t in kept) or 1
+    return [(t, held[t] / total) for t in kept]
 
 
 def _name_terms(word: str, frequency: Callable[[str], int] | None) -> list[tuple[str, float]]:

@@ -160,6 +160,45 @@ def test_romanised_place_names_become_their_kanji():
     assert not {wt.term for wt in keyword_terms("Hamamatsu", frequency=lambda t: 0)}
 
 
+def _held_in(text: str):
+    """A frequency function over one small Japanese text, as an index of it would count its terms."""
+    counts: dict[str, int] = {}
+    for t in terms(text):
+        counts[t] = counts.get(t, 0) + 1
+    return lambda t: counts.get(t, 0)
+
+
+def test_countries_and_demonyms_become_the_names_japanese_documents_write():
+    # JMdict alone gives a demonym's loanword (Italian イタリアン, German ジャーマン) and a country's ateji
+    # (France 仏蘭西); documents write イタリア, ドイツ, フランス.
+    corpus = _held_in("イタリアとドイツ、フランスの企業が韓国と台湾の展示会に参加した。米国とアメリカの大学も。")
+    found = {wt.term for wt in keyword_terms("Which Italian and German firms went to the French fair?", frequency=corpus)}
+    assert {"イタリア", "ドイツ", "フランス"} <= found
+    assert not {"イタリアン", "ジャーマン", "仏蘭西"} & found
+    # A country's name of several words, its common spelling chosen by JMdict (South Korea → 韓国).
+    assert {wt.term for wt in keyword_terms("cooperation with South Korea and Taiwan", frequency=corpus)} >= {"韓国", "台湾"}
+    # The country morpheme inside its formal Japanese name (アメリカ合衆国 → アメリカ).
+    assert "アメリカ" in {wt.term for wt in keyword_terms("American universities", frequency=corpus)}
+    # One vote per country, shared among the spellings the index holds.
+    assert abs(sum(wt.weight for wt in keyword_terms("American", frequency=corpus)) - 1.0) < 1e-6
+
+
+def test_a_country_code_is_the_country_only_where_the_documents_do_not_write_it():
+    corpus = _held_in("米国とアメリカ合衆国、IT 投資の拡大。")
+    assert "アメリカ" in {wt.term for wt in keyword_terms("How did the US compare?", frequency=corpus)}
+    # "IT" is a word of these documents (information technology), not Italy.
+    found = {wt.term for wt in keyword_terms("IT investment", frequency=corpus)}
+    assert "it" in found and "イタリア" not in found
+
+
+def test_a_lower_case_word_is_no_country_and_a_shared_demonym_means_the_most_populous_country():
+    corpus = _held_in("トルコとフランス、マルティニークの七面鳥。")
+    assert "トルコ" not in {wt.term for wt in keyword_terms("a turkey for dinner", frequency=corpus)}
+    assert "トルコ" in {wt.term for wt in keyword_terms("firms in Turkey", frequency=corpus)}
+    # Martinique's people are "French" too; the word means France.
+    assert [wt.term for wt in keyword_terms("French", frequency=corpus)] == ["フランス"]
+
+
 def test_years_are_also_searched_as_the_era_year_documents_write():
     # 平成15年度 is how a Japanese budget table writes fiscal 2003; Sudachi cuts it 平成 / 15 / 年度.
     corpus = {t: 4 for t in terms("平成15年度") + ["2003"]}
