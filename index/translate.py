@@ -74,6 +74,9 @@ PHRASAL_VERBS = True
 # Countries and their demonyms (France, Italian, South Korea, the US) as the names Japanese documents write
 # (index/countries.py), not JMdict's ateji or loanwords (仏蘭西, イタリアン) or another sense (Japan → 漆).
 COUNTRIES = True
+# A romanised place name JMnedict knows also as its katakana readings (Java → ジャワ, Seattle → シアトル), not only its
+# kanji spellings: a foreign place is written in katakana, its kanji (瓜哇) is an ateji no modern document uses.
+FOREIGN_PLACES = True
 # Tried, not kept (README, "Fusion"; measured before retrieve.py's 359acbe); the mechanisms stay, tested:
 # a sense whose English side is another part of speech than the word's form is not its translation ("firms" is no
 # adjective: not 強固). The corpus holds no noun sense JMdict glosses "firm" (企業 is glossed "company"), so "firms"
@@ -102,6 +105,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-'’&.]*[A-Za-z0-9]|[A-Za-z]")
 _NAME = re.compile(r"^(?=.*[A-Z].*)(?:.+[A-Z]|.*\d|.*-).*$")
 
 
+_KATAKANA_WORD = re.compile(r"[\u30A1-\u30FAー・]+")
 # JMnedict name types that a policy document names in its text (people's given names and surnames are too
 # ambiguous in romaji: Suwa is a place and thirty surnames).
 _PLACE_TYPES = {"place", "station", "organization", "company", "product", "work"}
@@ -459,6 +463,14 @@ def place_names(word: str) -> tuple[str, ...]:
         FROM NETransGloss g JOIN NETranslation t ON t.ID = g.tid JOIN NEKanji k ON k.idseq = t.idseq
         WHERE g.text IN (%s)""" % ",".join("?" * len(variants)), variants).fetchall()
     kept = [text for text, kinds in rows if kinds and set(kinds.split(",")) & _PLACE_TYPES]
+    if FOREIGN_PLACES:
+        # A foreign place is written in katakana (ジャワ; JMnedict's kanji 瓜哇 is an old ateji): its katakana readings.
+        rows = con.execute(
+            """
+            SELECT k.text, (SELECT group_concat(tt.text) FROM NETransType tt WHERE tt.tid = g.tid)
+            FROM NETransGloss g JOIN NETranslation t ON t.ID = g.tid JOIN NEKana k ON k.idseq = t.idseq
+            WHERE g.text IN (%s)""" % ",".join("?" * len(variants)), variants).fetchall()
+        kept += [text for text, kinds in rows if kinds and "place" in kinds.split(",") and _KATAKANA_WORD.fullmatch(text)]
     return tuple(dict.fromkeys(kept))
 
 

@@ -199,6 +199,13 @@ def test_a_lower_case_word_is_no_country_and_a_shared_demonym_means_the_most_pop
     assert [wt.term for wt in keyword_terms("French", frequency=corpus)] == ["フランス"]
 
 
+def test_a_foreign_place_is_searched_as_its_katakana_reading():
+    # JMnedict spells Java 瓜哇 (an old ateji) and reads it ジャワ, as documents write it.
+    corpus = _held_in("西ジャワ州との排水処理の連携、シアトル地域との交流。")
+    found = {wt.term for wt in keyword_terms("Which cluster works with West Java and Seattle?", frequency=corpus)}
+    assert {"ジャワ", "シアトル"} <= found and "瓜哇" not in found
+
+
 def test_years_are_also_searched_as_the_era_year_documents_write():
     # 平成15年度 is how a Japanese budget table writes fiscal 2003; Sudachi cuts it 平成 / 15 / 年度.
     corpus = {t: 4 for t in terms("平成15年度") + ["2003"]}
