@@ -47,7 +47,12 @@ CANDIDATES = 100      # how deep each leg looks before fusion
 # questions reach the keyword leg through JMdict translations and their Latin
 # names (index/translate.py); on dev's English questions a weight of 0.5–1 raised
 # MRR from 0.75 to 0.84 (hit@5 within one question), 0.75 was best; from 2 up it hurts.
-KEYWORD_WEIGHT_JA = 8.0
+# Japanese: 8 -> 4 (issue 13, fifth pass). Beside 24 white papers a keyword-only look-alike at rank 1 outweighed a
+# dense rank-1 passage with keyword rank 20 (8/11 against 8/30 + 1/11); swept 2-8 on dev, dev_coord (1x and +24),
+# dev_ict and dev_para (+24), 3-5 a plateau (README, "Fusion"): at 4, MRR summed over the six 3.671 -> 3.687, facts
+# 3.138 -> 3.189, citations 3.084 -> 3.131; dev_ict (+24) Japanese hit@5 0.782 -> 0.818, dev_coord (1x) facts 0.370
+# -> 0.389; dev (1x) MRR 0.828 -> 0.820 (evidence 0.873 -> 0.911).
+KEYWORD_WEIGHT_JA = 4.0
 KEYWORD_WEIGHT_EN = 0.75
 # Which senses of an English word the keyword leg searches for: those closest in meaning to the word by the
 # cross-lingual embedder (index/translate.py, _japanese_terms), not those other indexed documents happen to use.
