@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import pytest
 
-
 from qa_app import extractive as ex
 from qa_app import refusal as rf
 from qa_app.answer_types import asked_type
