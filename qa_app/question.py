@@ -9,6 +9,7 @@ from index import ERAS, era_of
 from index.retrieve import is_japanese
 from ingest.normalise import normalise
 
+from .answer_types import later_clauses
 from .records import Language
 
 # "Which clusters …", "examples of …", 「どのクラスター」「例は」「どこ」「事例」.
@@ -68,7 +69,10 @@ class QuestionInfo:
 def analyse(question: str) -> QuestionInfo:
     text = normalise(question)
     language: Language = "ja" if is_japanese(text) else "en"
-    if (_LIST_JA if language == "ja" else _LIST_EN).search(text):
+    # A question of two or more parts asks them of one subject (「北陸はどの地域と、何の分野で…？」): not a list. Over
+    # dev, dev_coord, dev_ict and dev_para, each of the 3 list-cued questions with a second part asked a fact or a
+    # figure, and no list question had one.
+    if (_LIST_JA if language == "ja" else _LIST_EN).search(text) and not later_clauses(text):
         kind = "list"
     elif (_NUMBER_JA if language == "ja" else _NUMBER_EN).search(text):
         kind = "number"

@@ -90,6 +90,13 @@ def test_where_and_when_questions_are_not_lists():
     assert analyse("報告書はどうやって事例を集めたの？").kind != "list"
 
 
+def test_a_question_of_two_parts_about_one_subject_is_not_a_list():
+    # 「どの地域」 alone cues a list; with a second part, both are asked of the one subject named.
+    assert analyse("東北の研究会はドイツのどの地域と、何の技術で協力している？").kind != "list"
+    assert analyse("関西の協議会には何社が入っていて、韓国ではどの地域と交流している？").kind == "number"
+    assert analyse("ドイツのどの地域と協力しているクラスターは？").kind == "list"
+
+
 def _chunk(text: str, cid: str = "x-0") -> Chunk:
     spans = split_sentences(text)
     return Chunk(cid, "999_sample", "見本", 1, 1, ["1．見本"], text, "1．見本", "", [], 0, len(text), spans)
