@@ -29,7 +29,7 @@ from .errors import DegradedSearch, IndexUnavailable
 from . import sense_vectors
 from .keyword import KeywordIndex
 from .store import ChunkStore
-from .tokenise import terms
+from .tokenise import question_terms, terms
 from .translate import keyword_terms, year_terms
 from .vectors import VectorIndex, VectorSegmentDamaged
 
@@ -111,6 +111,9 @@ NEIGHBOURHOOD_SHARED_TERMS = False
 # beside 24 editions a right passage of the bundled documents often falls past that leg's 100 (and past Chroma's
 # approximate 200), so the neighbourhood could not bring it back. ~200 chunks' sentence vectors: ~6 ms to read.
 NEARBY_DENSE_ALL = 300
+# A Japanese question's keyword terms leave out the words it asks with (index/tokenise.py, question_terms): beside
+# the white papers 「いつ」「どこ」「誰」 matched their 「いつでも、どこでも、誰でも」.
+ASKING_WORDS_DROPPED = True
 RETRY_VECTORS_AFTER = 5.0  # seconds between attempts to reach a Chroma that was down
 
 
@@ -354,7 +357,7 @@ class Retriever:
     def keyword_terms(self, query: str) -> list[tuple[str, float]]:
         """A Japanese query's own terms; an English one's names and JMdict translations (index/translate.py)."""
         if is_japanese(query):
-            return [(t, 1.0) for t in terms(query)]
+            return [(t, 1.0) for t in (question_terms(query) if ASKING_WORDS_DROPPED else terms(query))]
         similarity = self.sense_similarity if SENSES_BY_MEANING else None
         return [(wt.term, wt.weight) for wt in keyword_terms(query, self.keyword.frequency, similarity)]
 

@@ -64,6 +64,21 @@ def terms(text: str) -> list[str]:
     return out
 
 
+# What a question asks with, not what it asks about: pronouns (何, 誰, どこ, いつ), adnominals (どの, どういう) and the
+# interrogative adverbs, nouns and adjectivals Sudachi tags as content words (normalised forms). As keywords they
+# match a document's own rhetoric (「いつでも、どこでも、誰でも」) instead of its subject.
+_ASKING_POS = ("代名詞", "連体詞")
+_ASKING_WORDS = frozenset({"何", "どう", "何故", "如何に", "幾ら", "幾つ", "どんな", "如何"})
+
+
+def question_terms(text: str) -> list[str]:
+    """A Japanese question's keyword terms: ``terms`` less the words it asks with (what, who, where, when, which)."""
+    tokenizer, mode = _sudachi()
+    asking = {m.normalized_form().lower() for piece in _pieces(normalise(text)) for m in tokenizer.tokenize(piece, mode.C)
+              if m.part_of_speech()[0] in _ASKING_POS or m.normalized_form() in _ASKING_WORDS}
+    return [t for t in terms(text) if t not in asking]
+
+
 def _loanword(word: str, glued: bool) -> list[str]:
     """The katakana loanword an unmapped English word stands for, if Sudachi knows one.
 

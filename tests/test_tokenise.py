@@ -6,7 +6,7 @@ a form of 行う; sales is the loanword セールス), not strings of our docume
 
 from __future__ import annotations
 
-from index.tokenise import terms
+from index.tokenise import question_terms, terms
 
 
 def test_content_words_in_their_normalised_form():
@@ -68,3 +68,13 @@ def test_text_over_sudachis_byte_limit_is_cut_not_refused():
 def test_empty_text_has_no_terms():
     assert terms("") == []
     assert terms("、。・") == []
+
+
+def test_a_question_s_keyword_terms_leave_out_the_words_it_asks_with():
+    # Who, what, where, when, which, how, how much: what a question asks with, not what it asks about.
+    assert set(question_terms("展示会には誰がいつどこから来た？")) == {"展示会", "展示", "会"}
+    for asking in ("誰", "いつ", "どこ", "何", "どの", "どう", "幾ら"):
+        assert asking not in question_terms("誰が何をどの会場でどう売った？いつ、どこで、いくらで？")
+    assert set(question_terms("何社が参加した？")) == {"社", "参加"}
+    # A document's own text keeps them: only the question side drops them.
+    assert "いつ" in terms("いつでも使える")
