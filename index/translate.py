@@ -620,26 +620,22 @@ def year_terms(question: str, frequency: Callable[[str], int] | None = None) -> 
 
 def _country_terms(found: Sequence[countries.Country], frequency: Callable[[str], int] | None) -> list[tuple[str, float]]:
     """The Japanese spellings of the countries a word or phrase names that the index holds, sharing its one vote
-    by how many chunks use each (a demonym of two countries, "Korean", votes for both)."""
-    held: dict[str, int] = {}
-    for country in found:
-        for spelling in countries.spellings(country):
-            t = terms(spelling)
-            if t and t[0] == normalise(spelling):
-                df = frequency(t[0]) if frequency is not None else 1
-                if df > 0:
-                    held[t[0]] = max(held.get(t[0], 0), df)
-    kept = sorted(held, key=lambda t: -held[t])[:PER_WORD]
-    total = sum(held[t] for t in kept) or 1
-    return [(t, held[t] / total) for t in kept]
+    by how many chunks use each."""
+    return _spellings_held([s for country in found for s in countries.spellings(country)], frequency)
 
 
 def _name_terms(word: str, frequency: Callable[[str], int] | None) -> list[tuple[str, float]]:
     """A romanised name's kanji spellings the corpus uses, as terms sharing the word's vote by corpus use."""
+    return _spellings_held(place_names(word), frequency)
+
+
+def _spellings_held(spellings: Iterable[str], frequency: Callable[[str], int] | None) -> list[tuple[str, float]]:
+    """Of a name's spellings, those Sudachi keeps whole and the index holds, at most PER_WORD, the most used
+    first, sharing one vote by how many chunks use each (all alike without ``frequency``)."""
     found: dict[str, int] = {}
-    for name in place_names(word):
+    for name in spellings:
         t = terms(name)
-        if len(t) >= 1 and t[0] == normalise(name):
+        if t and t[0] == normalise(name):
             df = frequency(t[0]) if frequency is not None else 1
             if df > 0:
                 found[t[0]] = max(found.get(t[0], 0), df)
