@@ -24,7 +24,8 @@ from typing import Sequence
 
 from .tokenise import morphemes
 
-MAX_WORDS = 4      # the longest name looked for: "United States of America"
+MAX_WORDS = 4              # the longest name looked for: "United States of America"
+COMMON_FIRST_GLOSS = 4.0   # translate.headwords' rank of a common headword whose sense the name glosses first
 
 
 @dataclass(frozen=True)
@@ -86,38 +87,16 @@ def by_code(code: str) -> tuple[Country, ...]:
 @lru_cache(maxsize=512)
 def spellings(country: Country) -> tuple[str, ...]:
     """Japanese spellings of a country: its Japanese name, the country names Sudachi finds inside it
-    (アメリカ合衆国 → アメリカ) and JMdict's common first-gloss headwords of its English name."""
+    (アメリカ合衆国 → アメリカ), JMdict's common first-gloss headwords of its English names and its common headwords
+    glossed with bracketed words (米国: "(United States of) America")."""
     from sudachipy import SplitMode
 
-    from .translate import headwords   # translate imports this module; JMdict is read there
+    from .translate import bracketed_headwords, headwords   # translate imports this module; JMdict is read there
     out = list(country.japanese)
     for name in country.japanese:
         out += [part.surface() for m in morphemes(name) for part in (m.split(SplitMode.A) or [m])
                 if part.part_of_speech()[1:4] == ("固有名詞", "地名", "国")]
     for name in country.english:
         out += [hw for hw, rank in headwords(name) if rank >= COMMON_FIRST_GLOSS]
-    out += _glossed_in_parts(country.english)
+    out += bracketed_headwords(country.english)
     return tuple(dict.fromkeys(out))
-
-
-def _glossed_in_parts(names: Sequence[str]) -> list[str]:
-    """Common JMdict headwords whose gloss reads as one of the names once its bracketed words are taken as
-    written: JMdict glosses 米国 "(United States of) America", which no exact lookup of either name finds."""
-    from .translate import _COMMON_TAGS, _db
-    con = _db()
-    if con is None or not names:
-        return []
-    rows = con.execute(
-        "SELECT DISTINCT s.idseq FROM SenseGloss g JOIN Sense s ON g.sid = s.ID WHERE g.lang = 'eng' AND g.text LIKE '(%%' "
-        "AND replace(replace(g.text, '(', ''), ')', '') IN (%s)" % ",".join("?" * len(names)), list(names)).fetchall()
-    out = []
-    for (idseq,) in rows:
-        kanji = con.execute(
-            "SELECT k.text FROM Kanji k WHERE k.idseq = ? AND EXISTS(SELECT 1 FROM KJP p WHERE p.kid = k.ID AND p.text IN "
-            "(%s)) ORDER BY k.ID LIMIT 1" % ",".join("?" * len(_COMMON_TAGS)), (idseq, *_COMMON_TAGS)).fetchone()
-        if kanji:
-            out.append(kanji[0])
-    return out
-
-
-COMMON_FIRST_GLOSS = 4.0   # translate.headwords' rank of a common headword whose sense the name glosses first

@@ -264,6 +264,25 @@ def headwords(gloss: str, classes: frozenset[str] | None = None) -> tuple[tuple[
     return tuple(sorted(best.items(), key=lambda kv: -kv[1]))
 
 
+def bracketed_headwords(names: Sequence[str]) -> list[str]:
+    """Common JMdict headwords whose gloss reads as one of the names once its bracketed words are taken as
+    written: JMdict glosses 米国 "(United States of) America", which no exact lookup of either name finds."""
+    con = _db()
+    if con is None or not names:
+        return []
+    rows = con.execute(
+        "SELECT DISTINCT s.idseq FROM SenseGloss g JOIN Sense s ON g.sid = s.ID WHERE g.lang = 'eng' AND g.text LIKE '(%%' "
+        "AND replace(replace(g.text, '(', ''), ')', '') IN (%s)" % ",".join("?" * len(names)), list(names)).fetchall()
+    out = []
+    for (idseq,) in rows:
+        kanji = con.execute(
+            "SELECT k.text FROM Kanji k WHERE k.idseq = ? AND EXISTS(SELECT 1 FROM KJP p WHERE p.kid = k.ID AND p.text IN "
+            "(%s)) ORDER BY k.ID LIMIT 1" % ",".join("?" * len(_COMMON_TAGS)), (idseq, *_COMMON_TAGS)).fetchone()
+        if kanji:
+            out.append(kanji[0])
+    return out
+
+
 @lru_cache(maxsize=20_000)
 def _candidates(english: str) -> tuple[tuple[tuple[str, tuple[str, ...], float], ...], ...]:
     """Per dictionary form of an English word or phrase, its headwords with their BM25 terms and rank.
