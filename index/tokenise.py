@@ -46,22 +46,7 @@ _KATAKANA_END = re.compile(r"[\u30A0-\u30FF]$")
 
 
 def terms(text: str) -> list[str]:
-    tokenizer, mode = _sudachi()
-    out: list[str] = []
-    for piece in _pieces(normalise(text)):
-        previous = ""
-        for m in tokenizer.tokenize(piece, mode.C):
-            pos = m.part_of_speech()
-            surface = m.surface()
-            if pos[0] in _CONTENT_POS and pos[1] != "非自立可能":
-                out.append(m.normalized_form().lower())
-                parts = m.split(mode.A)
-                if len(parts) > 1:
-                    out += [p.normalized_form().lower() for p in parts]
-                if _LATIN.fullmatch(surface) and m.normalized_form().lower() == surface.lower():
-                    out += _loanword(surface, glued=bool(_KATAKANA_END.search(previous)))
-            previous = surface
-    return out
+    return _terms(text, asking_kept=True)
 
 
 # What a question asks with, not what it asks about: pronouns (何, 誰, どこ, いつ), adnominals (どの, どういう) and the
@@ -73,10 +58,29 @@ _ASKING_WORDS = frozenset({"何", "どう", "何故", "如何に", "幾ら", "�
 
 def question_terms(text: str) -> list[str]:
     """A Japanese question's keyword terms: ``terms`` less the words it asks with (what, who, where, when, which)."""
+    return _terms(text, asking_kept=False)
+
+
+def _terms(text: str, asking_kept: bool) -> list[str]:
     tokenizer, mode = _sudachi()
-    asking = {m.normalized_form().lower() for piece in _pieces(normalise(text)) for m in tokenizer.tokenize(piece, mode.C)
-              if m.part_of_speech()[0] in _ASKING_POS or m.normalized_form() in _ASKING_WORDS}
-    return [t for t in terms(text) if t not in asking]
+    out: list[str] = []
+    asking: set[str] = set()
+    for piece in _pieces(normalise(text)):
+        previous = ""
+        for m in tokenizer.tokenize(piece, mode.C):
+            pos = m.part_of_speech()
+            surface = m.surface()
+            if not asking_kept and (pos[0] in _ASKING_POS or m.normalized_form() in _ASKING_WORDS):
+                asking.add(m.normalized_form().lower())
+            if pos[0] in _CONTENT_POS and pos[1] != "非自立可能":
+                out.append(m.normalized_form().lower())
+                parts = m.split(mode.A)
+                if len(parts) > 1:
+                    out += [p.normalized_form().lower() for p in parts]
+                if _LATIN.fullmatch(surface) and m.normalized_form().lower() == surface.lower():
+                    out += _loanword(surface, glued=bool(_KATAKANA_END.search(previous)))
+            previous = surface
+    return [t for t in out if t not in asking] if asking else out
 
 
 def _loanword(word: str, glued: bool) -> list[str]:
