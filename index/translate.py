@@ -103,9 +103,9 @@ _COMMON_TAGS = ("news1", "ichi1", "spec1", "gai1", "spec2", "news2", "ichi2", "g
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-'’&.]*[A-Za-z0-9]|[A-Za-z]")
 # A name or acronym: an upper-case letter after the first, a digit, or a hyphen (K-RIP, MFCA, iPS, R&D).
 _NAME = re.compile(r"^(?=.*[A-Z].*)(?:.+[A-Z]|.*\d|.*-).*$")
+_KATAKANA_WORD = re.compile(r"[\u30A1-\u30FAー・]+")   # a foreign place's reading (place_names)
 
 
-_KATAKANA_WORD = re.compile(r"[\u30A1-\u30FAー・]+")
 # JMnedict name types that a policy document names in its text (people's given names and surnames are too
 # ambiguous in romaji: Suwa is a place and thirty surnames).
 _PLACE_TYPES = {"place", "station", "organization", "company", "product", "work"}
