@@ -97,6 +97,9 @@ SENSE_POOL = 12                # with an embedder: at most this many senses (bes
                                # all, load 8.5; now a question's new senses are embedded in one call, ~10 ms for ~18
                                # texts; 7 lost +24 English hit@5 0.960 -> 0.920). Now the ingest stores every
                                # searchable headword's vector (index/sense_vectors.py): only English words remain
+# Senses JMdict marks as slurs or slang: no policy document writes them, and a question must never be read as one
+# ("Korean" has two slurs among its senses). Its misc tags, as jamdict spells them.
+_UNWRITTEN_SENSES = ("derogatory", "vulgar expression or word", "slang", "Internet slang", "manga slang")
 # A common word (JMdict priority tag) or a gloss that opens its sense is the usual translation.
 _COMMON_TAGS = ("news1", "ichi1", "spec1", "gai1", "spec2", "news2", "ichi2", "gai2")
 
@@ -237,7 +240,8 @@ def headwords(gloss: str, classes: frozenset[str] | None = None) -> tuple[tuple[
                (SELECT COUNT(*) FROM Sense s2 WHERE s2.idseq = s.idseq AND s2.ID < s.ID) AS sense_no
         FROM SenseGloss g JOIN Sense s ON g.sid = s.ID
         WHERE g.text IN (?, ?) AND +g.lang = 'eng'  -- + keeps SQLite on the text index
-        """, (gloss, f"to {gloss}")).fetchall()
+          AND NOT EXISTS (SELECT 1 FROM misc m WHERE m.sid = s.ID AND m.text IN (%s))
+        """ % ",".join("?" * len(_UNWRITTEN_SENSES)), (gloss, f"to {gloss}", *_UNWRITTEN_SENSES)).fetchall()
     best: dict[str, float] = {}
     for idseq, sid, text, first_gloss, sense_no in rows:
         if classes is not None and POS_SENSES:

@@ -207,6 +207,17 @@ def test_a_foreign_place_is_searched_as_its_katakana_reading():
     assert {"ジャワ", "シアトル"} <= found and "瓜哇" not in found
 
 
+def test_a_word_is_never_translated_as_a_sense_jmdict_marks_derogatory_or_slang():
+    from index.translate import _db
+    con = _db()
+    marked = {text for (text,) in con.execute(
+        "SELECT k.text FROM SenseGloss g JOIN Sense s ON g.sid = s.ID JOIN misc m ON m.sid = s.ID "
+        "JOIN Kana k ON k.idseq = s.idseq WHERE g.text = 'Korean' AND m.text IN ('derogatory', 'slang')")}
+    assert marked, "JMdict has marked senses of 'Korean' to test against"
+    found = {wt.term for wt in keyword_terms("Which Korean firms joined?")}
+    assert found and not found & {t for m in marked for t in terms(m)}
+
+
 def test_years_are_also_searched_as_the_era_year_documents_write():
     # 平成15年度 is how a Japanese budget table writes fiscal 2003; Sudachi cuts it 平成 / 15 / 年度.
     corpus = {t: 4 for t in terms("平成15年度") + ["2003"]}
