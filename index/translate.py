@@ -476,25 +476,25 @@ def _romaji_variants(word: str) -> list[str]:
 @lru_cache(maxsize=20_000)
 def place_names(word: str) -> tuple[str, ...]:
     """Kanji spellings of a romanised Japanese place or organisation name (JMnedict), most specific type first."""
-    con = _db()
-    if con is None or not word.isalpha():
+    if _db() is None or not word.isalpha():
         return ()
-    variants = _romaji_variants(word)
-    rows = con.execute(
-        """
-        SELECT k.text, (SELECT group_concat(tt.text) FROM NETransType tt WHERE tt.tid = g.tid)
-        FROM NETransGloss g JOIN NETranslation t ON t.ID = g.tid JOIN NEKanji k ON k.idseq = t.idseq
-        WHERE g.text IN (%s)""" % ",".join("?" * len(variants)), variants).fetchall()
-    kept = [text for text, kinds in rows if kinds and set(kinds.split(",")) & _PLACE_TYPES]
+    variants = tuple(_romaji_variants(word))
+    kept = [text for text, kinds in _named_as(variants, "NEKanji") if set(kinds) & _PLACE_TYPES]
     if FOREIGN_PLACES:
         # A foreign place is written in katakana (ジャワ; JMnedict's kanji 瓜哇 is an old ateji): its katakana readings.
-        rows = con.execute(
-            """
-            SELECT k.text, (SELECT group_concat(tt.text) FROM NETransType tt WHERE tt.tid = g.tid)
-            FROM NETransGloss g JOIN NETranslation t ON t.ID = g.tid JOIN NEKana k ON k.idseq = t.idseq
-            WHERE g.text IN (%s)""" % ",".join("?" * len(variants)), variants).fetchall()
-        kept += [text for text, kinds in rows if kinds and "place" in kinds.split(",") and _KATAKANA_WORD.fullmatch(text)]
+        kept += [text for text, kinds in _named_as(variants, "NEKana") if "place" in kinds and _KATAKANA_WORD.fullmatch(text)]
     return tuple(dict.fromkeys(kept))
+
+
+def _named_as(glosses: Sequence[str], table: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(spelling, its name types) of the JMnedict entries glossed by any of ``glosses``, spelt from ``table``
+    (NEKanji or NEKana)."""
+    rows = _db().execute(
+        f"""
+        SELECT k.text, (SELECT group_concat(tt.text) FROM NETransType tt WHERE tt.tid = g.tid)
+        FROM NETransGloss g JOIN NETranslation t ON t.ID = g.tid JOIN {table} k ON k.idseq = t.idseq
+        WHERE g.text IN (%s)""" % ",".join("?" * len(glosses)), list(glosses)).fetchall()
+    return [(text, tuple(kinds.split(","))) for text, kinds in rows if kinds]
 
 
 def english_words(question: str) -> list[str]:
