@@ -225,8 +225,11 @@ _SURU_TAGS = ("noun or participle which takes the aux. verb suru",)
 
 
 @lru_cache(maxsize=20_000)
-def headwords(gloss: str, classes: frozenset[str] | None = None) -> tuple[tuple[str, float], ...]:
+def headwords(gloss: str, classes: frozenset[str] | None = None, noted: bool = False) -> tuple[tuple[str, float], ...]:
     """JMdict headwords glossed exactly as ``gloss`` (or "to gloss"), best first, with a rank score.
+
+    With ``noted``, also those glossed ``gloss (a note)``: JMdict glosses 北海道 "Hokkaido (island,
+    prefectural-level administrative unit)", and "Hokkaido" alone only the rarer 北海.
 
     With ``classes`` (parts of speech, ``word_classes``), only senses whose English side can be one of them
     (``_sense_classes``) are kept: "firms" is no adjective, so not 強固 (firm, strong, solid)."""
@@ -239,9 +242,11 @@ def headwords(gloss: str, classes: frozenset[str] | None = None) -> tuple[tuple[
                (SELECT MIN(g2.rowid) FROM SenseGloss g2 WHERE g2.sid = s.ID) = g.rowid AS first_gloss,
                (SELECT COUNT(*) FROM Sense s2 WHERE s2.idseq = s.idseq AND s2.ID < s.ID) AS sense_no
         FROM SenseGloss g JOIN Sense s ON g.sid = s.ID
-        WHERE g.text IN (?, ?) AND +g.lang = 'eng'  -- + keeps SQLite on the text index
+        WHERE (g.text IN (?, ?) OR g.text >= ? AND g.text < ?) AND +g.lang = 'eng'  -- + keeps SQLite on the text index
           AND NOT EXISTS (SELECT 1 FROM misc m WHERE m.sid = s.ID AND m.text IN (%s))
-        """ % ",".join("?" * len(_UNWRITTEN_SENSES)), (gloss, f"to {gloss}", *_UNWRITTEN_SENSES)).fetchall()
+        """ % ",".join("?" * len(_UNWRITTEN_SENSES)),
+        # "gloss (" up to "gloss )": every gloss that is ``gloss`` and a bracketed note (a range the text index serves)
+        (gloss, f"to {gloss}", *((f"{gloss} (", f"{gloss} )") if noted else ("", "")), *_UNWRITTEN_SENSES)).fetchall()
     best: dict[str, float] = {}
     for idseq, sid, text, first_gloss, sense_no in rows:
         if classes is not None and POS_SENSES:
@@ -391,10 +396,10 @@ def _ranked(english: str, frequency: Callable[[str], int] | None) -> _Ranked:
     return _held([c for found in _candidates(english) for c in found], frequency)
 
 
-def _ranked_gloss(gloss: str, frequency: Callable[[str], int] | None) -> _Ranked:
+def _ranked_gloss(gloss: str, frequency: Callable[[str], int] | None, noted: bool = False) -> _Ranked:
     """``_ranked`` for one gloss looked up exactly as written, with no other forms: capitals kept (JMdict glosses
     研究開発 as "R&D"), or a verb's gloss as a whole ("to take part")."""
-    return _held([(hw, parts, rank) for hw, rank in headwords(gloss) if (parts := _parts(hw))], frequency)
+    return _held([(hw, parts, rank) for hw, rank in headwords(gloss, noted=noted) if (parts := _parts(hw))], frequency)
 
 
 def _held(found: Iterable[tuple[str, tuple[str, ...], float]], frequency: Callable[[str], int] | None) -> _Ranked:
@@ -571,7 +576,7 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
             continue
         ranked = _ranked(word.lower(), frequency)
         if not ranked and word != word.lower():       # an abbreviation JMdict glosses as written: R&D -> 研究開発
-            ranked = _ranked_gloss(word, frequency)
+            ranked = _ranked_gloss(word, frequency, noted=True)
         if ranked:
             asked.append((word, word.lower(), ranked, share[i]))
     chosen = _choose_senses([(english, ranked) for _, english, ranked, _ in asked], similarity)

@@ -160,6 +160,15 @@ def test_romanised_place_names_become_their_kanji():
     assert not {wt.term for wt in keyword_terms("Hamamatsu", frequency=lambda t: 0)}
 
 
+def test_a_name_jmdict_glosses_with_a_bracketed_note_is_found_by_its_name():
+    # JMdict glosses 北海道 "Hokkaido (island, prefectural-level administrative unit)"; "Hokkaido" alone is 北海.
+    corpus = _held_in("北海道の食品企業と北海の漁業")
+    found = {wt.term for wt in keyword_terms("Which food firms in Hokkaido export?", frequency=corpus)}
+    assert "北海道" in found
+    # The note is matched only after the word as written: a word glossed exactly keeps only that headword.
+    assert ("北海道", ) not in [hw[:1] for hw in headwords("Hokkaido")]
+
+
 def _held_in(text: str):
     """A frequency function over one small Japanese text, as an index of it would count its terms."""
     counts: dict[str, int] = {}
