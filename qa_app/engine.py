@@ -158,9 +158,11 @@ class AnswerEngine:
         n = max(len(keyword.ids), 1)
         if info.language == "ja":
             return rf.concepts_ja(question, keyword.frequency, n)
-        # Every dictionary translation, not only those the corpus uses: a word none of whose
-        # translations any passage uses is itself evidence (refusal.before_answer).
-        return rf.concepts_en(keyword_terms(question), keyword.frequency, n)
+        # The dictionary's first translations, used or not, and those the corpus uses: a word none of whose
+        # translations any passage uses is itself evidence (refusal.before_answer), and a word is known when
+        # any sense of it is held (the first ones alone would call "firms" 確固 and "Hokkaido" 北街道, unknown).
+        return rf.concepts_en([*keyword_terms(question), *keyword_terms(question, keyword.frequency)],
+                              keyword.frequency, n)
 
     @staticmethod
     def _evidence(info: QuestionInfo, asked, concepts, chosen: list[ex.Candidate]) -> rf.Evidence:

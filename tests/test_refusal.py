@@ -92,6 +92,14 @@ def test_a_loanword_the_documents_use_is_answered(engine):
     assert answer.answerable and "首都圏バイオネットワーク" in answer.answer
 
 
+def test_an_english_word_is_known_when_any_sense_of_it_is_held_not_only_the_dictionary_s_first(engine):
+    # The first translations of "firms" are adjectives (確固, 強硬) and of "Hokkaido" a rarer name (北海);
+    # the documents write 企業 and 北海道, so neither word is unknown to them.
+    question = "Which firms in Hokkaido make functional foods?"
+    known = {c.label: c.known for c in engine.concepts(question, analyse(question))}
+    assert known["firms"] and known["Hokkaido"], known
+
+
 # -- the rules on their own (no index) ---------------------------------------------------------
 
 def concept(label, terms, weight=1.0, name=False, known=True, topic=False):
