@@ -1,7 +1,8 @@
 """What type of answer a question asks for, and whether a piece of text holds one.
 
 A question asks for figures in units (何社, "how many universities" → 校/大学),
-a person (誰, who), an organisation (どの機関, which organisation), a place
+a person (誰, who), a partner ("who did X partner with", 誰と: a person, a firm or
+an organisation), an organisation (どの機関, which organisation), a place
 (どこ, where), a date (いつ, when), a reason (なぜ, why) or a method (どうやって,
 how). Two-part questions ask for two things (「何社が集まり、何組が…」): every
 asked part is listed, in the question's order.
@@ -63,6 +64,9 @@ _PERCENT = re.compile(r"\bper ?cent(?:age)?s?\b|\b(?:what|the) share\b|\bshare o
 _RATIO = re.compile(r"how many times|何倍|倍率", re.I)
 
 _WHO = re.compile(r"\bwho\b|\bwhom\b|誰|だれ|どなた|どの(?:人|方)", re.I)
+# "Who" as the object ("who did X partner with", "with whom", 「誰と組んだ」) asks for a partner, which a firm,
+# a university or an agency is as often as a person; "who chairs X" (the subject) asks for a person.
+_WHO_OBJECT = re.compile(r"\bwho\s+(?:do|does|did|will|would|should|can|could)\b|\bwhom\b|(?:誰|だれ|どなた)(?:と|に|から)", re.I)
 # A company is asked for by its own words: any organisation (a university, a centre) does not answer it.
 _COMPANY = re.compile(r"\bwhich (?:compan(?:y|ies)|firms?|manufacturers?|makers?)\b|どの(?:企業|会社|メーカー)"
                       r"|(?:企業|会社|メーカー)(?:は|を教えて|の名前)[?？]?$|(?:企業|会社|メーカー)名", re.I)
@@ -122,7 +126,7 @@ class AskedType:
 
     @property
     def entity(self) -> str | None:
-        return next((p for p in self.parts if p in ("person", "company", "organisation", "place", "date")), None)
+        return next((p for p in self.parts if p in ("person", "partner", "company", "organisation", "place", "date")), None)
 
 
 def asked_type(question: str) -> AskedType:
@@ -154,6 +158,7 @@ def asked_type(question: str) -> AskedType:
         m = pattern.search(text)
         if m:
             parts.append((m.start(), kind))
+    parts = [(at, "partner" if kind == "person" and _WHO_OBJECT.search(text) else kind) for at, kind in parts]
     parts.sort()
     # One unit asked twice is one part (「人数は何人」), unless a conjunction joins two asks
     # (「応募件数と採択件数」, "how many firms applied and how many firms won"): then each wants a figure.
@@ -274,6 +279,9 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
         return _COMPANY_MARK.search(text) is not None
     if part == "organisation":
         return _ORG_SUFFIX.search(text) is not None or "一般" in _proper_nouns(text)
+    if part == "partner":   # a named one, or a kind of firm (「大手製薬会社と」): either answers "who with"
+        return any(holds(text, p) for p in ("person", "organisation", "company")) or \
+            re.search(r"(?:会社|企業|メーカー|法人|団体)", text) is not None
     return True  # why / how: any sentence may explain; shape, not presence, answers those
 
 

@@ -23,6 +23,11 @@ from qa_app.question import analyse
     ("How many banks take part in the council?", ("number",), ("(?:行|機関)",)),
     ("Who set up the association, and when?", ("person", "date"), ()),
     ("研究会はいつ発足した？", ("date",), ()),
+    # "Who" as the object asks for a partner (a firm or an agency as often as a person); as the subject, a person.
+    ("Who did the start-up team up with for overseas sales?", ("partner",), ()),
+    ("With whom does the network share its test lab?", ("partner",), ()),
+    ("その団体は誰と協定を結んだ？", ("partner",), ()),
+    ("Who chairs the steering committee?", ("person",), ()),
     ("Where was the forum held?", ("place",), ()),
     ("どの企業が装置を開発した？", ("company",), ()),
     ("Which universities joined the consortium?", ("organisation",), ()),
@@ -70,6 +75,9 @@ def test_detector_finds_the_asked_type_in_text():
     # A company is named by its legal form or trade word; a university or a centre is no company.
     assert holds("見本精機株式会社ほか", "company") and holds("試作は見本工業、架空製作所が担った。", "company")
     assert not holds("市立大学や県の研究センターと共同で開発した。", "company")
+    # A partner is a person, a firm or an organisation; a sentence naming none of them names no partner.
+    assert holds("大手製薬会社と販売契約を結んだ。", "partner") and holds("山田太郎氏と共同研究を行う。", "partner")
+    assert not holds("販売権に関して契約を結んだ。", "partner")
 
 
 def test_an_unknown_counted_noun_takes_the_documents_counter():
