@@ -251,6 +251,8 @@ MAX_ANSWER_CHARS = 400     # the quoted text of one answer, at most (issue 9: sh
 PART_REACH = 3             # a second asked figure is looked for this many sentences on first
 CLAUSE_REACH = 6           # a later clause's answer is looked for this far on in the first quote's paragraph
 PART_KEEP_RATIO = 0.6      # elsewhere, a sentence for a further part must score this share of the best
+CLAUSE_WORDS_EN = True     # an English later clause is answered only by a sentence holding one of its translations
+CLAUSE_ANYWHERE = True     # a later clause no sentence after the first quote answers: the best sentence that does
 DATED_KEEP_RATIO = 0.6     # a figure naming the asked year goes first if it scores this share of the best
 # Sentences giving a figure in the first asked unit (see _more_figures). 1 -> 2, judged by
 # eval/fit_select.py (--try FIGURE_SENTENCES=1): evidence cited / all facts dev 0 / 0 of 79,
@@ -522,8 +524,19 @@ def _answers_clause(c: Candidate, clause: str) -> bool:
         return False
     if at.entity and not _holds(c, at.entity):
         return False
-    words = {t for t in terms(clause) if t not in _CLAUSE_STOP and t not in UNITS_JA} if re.search(r"[\u3040-\u9FFF]", clause) else set()
+    words = _clause_words(clause)
     return not words or bool(words & set(terms(c.text)))
+
+
+@lru_cache(maxsize=256)
+def _clause_words(clause: str) -> frozenset[str]:
+    """The words of a clause a sentence answering it shares: a Japanese clause's own, an English one's
+    dictionary translations ("which Italian region…" → イタリア, 地域, …)."""
+    if re.search(r"[\u3040-\u9FFF]", clause):
+        found = terms(clause)
+    else:
+        found = [wt.term for wt in translated_terms(clause)] if CLAUSE_WORDS_EN else []
+    return frozenset(t for t in found if t not in _CLAUSE_STOP and t not in UNITS_JA)
 
 
 def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: QuestionInfo) -> list[Candidate]:
@@ -542,6 +555,11 @@ def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: Question
         if any(_answers_clause(c, clause) for c in out):
             continue
         nxt = next((d for d in _following(cands, out[0], CLAUSE_REACH) if d not in out and _answers_clause(d, clause)), None)
+        if nxt is None and CLAUSE_ANYWHERE:
+            # Not in the first quote's paragraph: the best sentence elsewhere that answers it, if about as good.
+            best = max(c.score for c in cands)
+            nxt = next((d for d in sorted(cands, key=lambda c: -c.score) if d.score >= PART_KEEP_RATIO * best
+                        and d not in out and _answers_clause(d, clause)), None)
         if nxt is not None:
             out.append(nxt)
     return out

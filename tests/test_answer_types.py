@@ -456,3 +456,15 @@ def test_a_list_entry_is_as_relevant_as_its_best_sentence_whichever_sentence_quo
     items = ex.pick_items(cands)
     assert [name for name, _ in items] == ["西部会", "東部会"]
     assert items[1][1].index == 0     # quoted by the sentence that introduces it
+
+
+def test_a_later_english_clause_is_answered_by_a_sentence_holding_its_words_even_in_another_passage():
+    fair = _chunk("見本プロジェクトでは見本市にフランスの企業6社が出展した。見本市は毎年秋に開かれる。", "x-0")
+    partner = _chunk("見本プロジェクトはイタリアのトリノ地域と連携している。", "x-1")
+    cands = [ex.Candidate(fair, 0, *fair.sentences[0], 0, np.eye(8, dtype=np.float32)[0], score=0.9),
+             ex.Candidate(fair, 1, *fair.sentences[1], 0, np.eye(8, dtype=np.float32)[1], score=0.2),
+             ex.Candidate(partner, 0, *partner.sentences[0], 0, np.eye(8, dtype=np.float32)[2], score=0.8)]
+    q = "How many companies exhibited at the fair, and which Italian region is it linked with?"
+    chosen, reason = _shape(cands, q)
+    # フランス is a place, but the clause asks for an Italian one: the sentence naming イタリア answers it.
+    assert reason is None and [(c.chunk.chunk_id, c.index) for c in chosen] == [("x-0", 0), ("x-1", 0)]
