@@ -38,6 +38,7 @@ FLAGS = {
     "an unknown loanword (LOANWORDS)": (refusal, "LOANWORDS", False),
     "topic in the quote's scope (TOPIC_MIN)": (refusal, "TOPIC_MIN", 0.0),
     "who/when needs a person/date (SOLE_ENTITY)": (refusal, "SOLE_ENTITY", False),
+    "names in the quote's scope (NAME_MIN 0.25)": (refusal, "NAME_MIN", 0.25),
     "shape: no figure in the asked unit (UNIT_REFUSAL)": (extractive, "UNIT_REFUSAL", False),
     "shape: figures for other years (OTHER_YEARS_REFUSAL)": (extractive, "OTHER_YEARS_REFUSAL", True),
     "shape: a sum beside its attribute (SUM_REFUSAL)": (extractive, "SUM_REFUSAL", False),

@@ -383,13 +383,13 @@ def _pins(c: Candidate, info: QuestionInfo) -> bool:
     return not info.attribute or info.attribute in seen
 
 
-# shape's refusals, each judged on dev, dev_ict, dev_para and dev_coord (README, "Answers"); off,
-# the answer quotes what it would have quoted without that check. Alone they refused (unanswerable /
-# answerable) over the four sets, and each is off because some set's answerable questions lost more
-# than 3 % to it:
-UNIT_REFUSAL = False         # no retrieved sentence has a figure in the asked unit: 12 / 5 (dev_ict 4 of 122)
-OTHER_YEARS_REFUSAL = False  # the figures found are all for other years than the asked one: 3 / 2
-SUM_REFUSAL = False          # a sum's figure must stand beside the asked attribute: 7 / 2 (dev_coord 2 of 54)
+# shape's refusals, each judged on dev, dev_coord, dev_ict and dev_para (README, "Answers"; python -m
+# eval.ablate_refusals); off, the answer quotes what it would have quoted without that check. What each
+# alone refuses over the four sets, unanswerable / answerable, with the others as shipped (2026-12-02):
+UNIT_REFUSAL = True          # no retrieved sentence has a figure in the asked unit: 8 / 1 (dev_ict 1 of 122), on
+OTHER_YEARS_REFUSAL = True   # the figures found are all for other years than the asked one: 4 / 1 (dev_ict 1 of 122), on
+SUM_REFUSAL = False          # a sum's figure must stand beside the asked attribute: 4 / 1, off: with ATTRIBUTE's
+                             # devcoord-026 it would refuse 2 of dev_coord's 54 answerable (3.7 %)
 
 
 def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple[list[Candidate], str | None]:

@@ -142,9 +142,7 @@ def test_how_why_quotes_the_topic_sentence_and_the_ones_after_it():
 
 
 def test_a_figure_in_another_unit_is_refused(monkeypatch):
-    # Off as shipped (README, "Answers": over the four development sets it refused 12 unanswerable and
-    # 5 answerable questions, 4 of dev_ict's 122); switched on, it refuses.
-    monkeypatch.setattr(ex, "UNIT_REFUSAL", True)
+    assert ex.UNIT_REFUSAL   # on as shipped (README, "Answers": alone it refuses 8 / 1 over the development sets)
     q = "商談会には何校が参加した？"
     chosen, reason = _shape(_cands(PASSAGE, [0.5, 0.9, 0.2, 0.1, 0.1]), q)
     assert not chosen and "校" in reason
@@ -185,9 +183,7 @@ def test_second_part_is_answered_from_the_same_paragraph_even_when_its_unit_appe
 
 
 def test_a_figure_stated_for_another_year_does_not_answer(monkeypatch):
-    # Off as shipped (OTHER_YEARS_REFUSAL; README, "Answers": on the three development sets it
-    # refused 2 unanswerable and 3 answerable questions); switched on, it refuses.
-    monkeypatch.setattr(ex, "OTHER_YEARS_REFUSAL", True)
+    assert ex.OTHER_YEARS_REFUSAL   # on as shipped (README, "Answers": alone it refuses 4 / 1)
     text = "見本市を開いている。2018年には出展が40社あった。"
     q = "2020年の見本市には何社が出展した？"
     chosen, reason = _shape(_cands(text, [0.3, 0.9]), q)
