@@ -220,6 +220,19 @@ def counted_unit(label: str) -> str | None:
     return UNITS_JA[_COUNTED_JA[m.group(1)]] if m else None
 
 
+_GENERIC_COUNTERS = ("機関", "団体")
+
+
+def counted_kind(label: str, counted: str) -> str | None:
+    """The unit of what a generic count (「機関数」, 「団体数」) counts when the label names it: 「民間企業 機関数」
+    counts companies (社). None for a specific count or a label naming nothing countable."""
+    if counted not in _GENERIC_COUNTERS:
+        return None
+    text = normalise(label)
+    named = [k for k in ("企業", "会社", "大学") if k in text]
+    return UNITS_JA[_COUNTED_JA[named[0]]] if len(named) == 1 else None
+
+
 def same_count(a: str, b: str) -> bool:
     """Two asked unit regexes that accept a common counter (件 and プロジェクト|件): a figure can answer either."""
     return any(re.fullmatch(a, k) and re.fullmatch(b, k) for k in _COUNTERS)

@@ -21,8 +21,8 @@ from index.tokenise import terms
 from index.translate import keyword_terms as translated_terms
 from ingest.records import Chunk
 
-from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, counted_unit, defines, explains, holds,
-                           is_name, later_clauses, places, same_count)
+from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, counted_kind, counted_unit, defines,
+                           explains, holds, is_name, later_clauses, places, same_count)
 from .question import QuestionInfo, eraless_years, year_spellings
 
 # The relevance refusal is decided on (qa_app/refusal.py, engine.ABSTAIN_BELOW is on this scale).
@@ -490,6 +490,9 @@ def _cell_holds(header: str, value: str, unit: str) -> bool:
     if holds(value, "number", unit):
         return True
     counted = counted_unit(header)
+    if counted and counted_kind(header, counted) is not None:
+        # A generic counter under a header naming what is counted (「民間企業 機関数」): companies, in 社.
+        return same_count(counted, unit) or same_count(counted_kind(header, counted), unit)
     return same_count(counted, unit) if counted else re.search(unit, header) is not None
 
 

@@ -365,10 +365,11 @@ def test_a_table_cell_takes_its_unit_from_the_column_header_and_its_year_from_th
     q = "平成18年度に共同研究に参加した企業は何機関？"
     chosen, reason = _shape(cands, q)
     assert reason is None and chosen[0].index == 4
-    # No column counts 社: the table does not answer in that unit (refused with UNIT_REFUSAL on).
+    # 「企業 機関数」 counts companies, so it answers 何社 too; no column counts cases (refused).
+    chosen, reason = _shape(cands, "平成18年度に参加した企業は何社？")
+    assert reason is None and chosen[0].index == 4 and ex._asked_cell(ex._row(chosen[0]), "企業は何社", "社")[1] == "55"
     monkeypatch.setattr(ex, "UNIT_REFUSAL", True)
-    q = "平成18年度に参加した企業は何社？"
-    assert _shape(cands, q)[0] == []
+    assert _shape(cands, "平成18年度の相談は何件？")[0] == []
 
 
 def test_of_the_sentences_near_the_best_the_one_giving_more_asked_figures_comes_first():
