@@ -59,6 +59,10 @@ _MONEY_EN = re.compile(r"\bhow much\b|\bwhat (?:is|was|were|are) (?:the |[\w'’
                        r"|\bhow (?:big|large) (?:is|was|were|are) (?:[\w'’]+ ){0,4}?(?:markets?\b|" + _SUM_WORDS + ")" +
                        r"|\b(?:budget|fee|cost)s? (?:of|for|was|is)\b", re.I)
 _MONEY_JA = re.compile(r"いくら|予算|金額|費用|[会受講]?費は|料金|売上|投資額|補助額|額は")
+# A sum's word asked about with another question word (「予算は何に応じて配る」, 「費用は誰が負担する」,
+# 「予算はどのように決まる」) asks that, not the sum; unless the sum is also asked for itself (いくら, 何億円).
+ASKS_OTHER_JA = re.compile(r"何(?:に|を|で|と|から)|どのよう|どう(?:やって|いう|する|して)|誰|だれ|どこ|なぜ")
+_ASKS_SUM_JA = re.compile(r"いくら|何[百千万億兆]*円|どれ(?:くらい|ほど|だけ)|どのくらい")
 # Whole English words only: "strategy", "cooperate" and "corporate" hold "rate", and "share" is also a verb.
 _PERCENT = re.compile(r"\bper ?cent(?:age)?s?\b|\b(?:what|the) share\b|\bshare of\b|\brates?\b|\bmargins?\b|割合|比率|シェア|率は", re.I)
 _RATIO = re.compile(r"how many times|何倍|倍率", re.I)
@@ -147,6 +151,8 @@ def asked_type(question: str) -> AskedType:
         m = pattern.search(text)
         if m and _WHY.search(text) and not units:
             continue  # "why does X need more investment": a reason is asked, not a sum
+        if m and pattern is _MONEY_JA and ASKS_OTHER_JA.search(text) and not _ASKS_SUM_JA.search(text):
+            continue
         # The same figure asked twice (「予算は何億円」: 予算 and 何億) is one part; a nearby
         # figure of another family (「1件いくらで、何行が」) is a second part.
         if m and not any(abs(m.start() - at) < 12 and _same_family(unit, u) for at, u in units.items()):

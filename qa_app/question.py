@@ -9,7 +9,7 @@ from index import ERAS, era_of
 from index.retrieve import is_japanese
 from ingest.normalise import normalise
 
-from .answer_types import later_clauses
+from .answer_types import ASKS_OTHER_JA, asked_type, later_clauses
 from .records import Language
 
 # "Which clusters …", "examples of …", 「どのクラスター」「例は」「どこ」「事例」.
@@ -74,7 +74,9 @@ def analyse(question: str) -> QuestionInfo:
     # figure, and no list question had one.
     if (_LIST_JA if language == "ja" else _LIST_EN).search(text) and not later_clauses(text):
         kind = "list"
-    elif (_NUMBER_JA if language == "ja" else _NUMBER_EN).search(text):
+    elif (_NUMBER_JA if language == "ja" else _NUMBER_EN).search(text) and \
+            (language == "en" or asked_type(text).units or not ASKS_OTHER_JA.search(text)):
+        # 「予算は何に応じて配る？」 names a sum but asks on what basis (answer_types.ASKS_OTHER_JA): no figure.
         kind = "number"
     else:
         kind = "fact"

@@ -58,6 +58,11 @@ from qa_app.question import analyse
     ("2010年の輸出額は？", ("number",), ("円",)),
     ("参加者の人数は何人？", ("number",), ("[人名]",)),
     ("Why does the council need more investment?", ("why",), ()),
+    # A sum's word asked about with another question word asks that, unless the sum is asked for too.
+    ("研究費は何に応じて配分される？", (), ()),
+    ("運営費は誰が負担している？", ("person",), ()),
+    ("予算はどのように決まる？", ("how",), ()),
+    ("予算は何に使い、総額はいくら？", ("number",), ("円",)),
 ])
 def test_asked_type_in_both_languages(question, parts, units):
     asked = asked_type(question)
@@ -96,6 +101,11 @@ def test_where_and_when_questions_are_not_lists():
     # 「例は」 asks for examples; a how question that mentions 事例 does not.
     assert analyse("見本市で商談が成立した例は？").kind == "list"
     assert analyse("報告書はどうやって事例を集めたの？").kind != "list"
+
+
+def test_a_question_naming_a_sum_but_asking_its_basis_asks_no_figure():
+    assert analyse("研究費は何に応じて配分される？").kind == "fact"
+    assert analyse("研究費はいくら配分される？").kind == "number" and analyse("令和2年度の予算は？").kind == "number"
 
 
 def test_a_question_of_two_parts_about_one_subject_is_not_a_list():
