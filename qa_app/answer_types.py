@@ -88,6 +88,12 @@ _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|ha
 _RESULT = re.compile(r"\bwhat (?:\w+ )?(?:results?|outcomes?|effects?|achievements?)\b|\bachieve[ds]?\b|\bproduced?\b"
                      r"|\bcome of\b|(?:どんな|どのような|どういう)(?:成果|効果|結果)|成果は|効果は|どうなった|どこまで進", re.I)
 
+# What to watch out for (「気をつけるべき点は」, "what pitfalls"): answered, like how, by the sentence that advises and
+# the ones after it; a sentence advises by the modality of caution or obligation (``advises``).
+_ADVICE = re.compile(r"気を(?:つけ|付け)|注意(?:点|すべき|する)|留意|べき(?:点|こと)|心がけ|コツ|秘訣|落とし穴"
+                     r"|\bpitfalls?\b|\bwatch out\b|\bbe careful\b|\bkeep in mind\b|\btips?\b|\bwhat should\b", re.I)
+_ADVISES = re.compile(r"必要(?:があ|であ)|べき|注意|留意|気を(?:つけ|付け)|ならない|望ましい|避け")
+
 # "How many tablets / base stations / accounts": a noun UNITS_EN does not know is counted in whatever
 # counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio.
 _ANY_COUNTER = r"(?:(?![年月日時円倍割兆億万千])[\u4E00-\u9FFF\u30A0-\u30FF])+"
@@ -126,7 +132,7 @@ class AskedType:
 
     @property
     def explains(self) -> bool:
-        return bool({"why", "how", "result"} & set(self.parts))
+        return bool({"why", "how", "result", "advice"} & set(self.parts))
 
     @property
     def entity(self) -> str | None:
@@ -160,7 +166,7 @@ def asked_type(question: str) -> AskedType:
     for at, unit in units.items():
         parts.append((at, f"unit:{unit}"))
     for kind, pattern in (("person", _WHO), ("company", _COMPANY), ("organisation", _ORG), ("place", _WHERE), ("date", _WHEN),
-                          ("why", _WHY), ("how", _HOW), ("result", _RESULT)):
+                          ("why", _WHY), ("how", _HOW), ("result", _RESULT), ("advice", _ADVICE)):
         m = pattern.search(text)
         if m:
             parts.append((m.start(), kind))
@@ -308,6 +314,11 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
 # (…を通じて, …を活用して, …ことにより): a why/how answer's sentences carry one of these.
 _EXPLAINS = re.compile(r"ため[、,にの]?|ので|から[、,]|ことで|ことに(?:より|よって)|によ(?:り|って)|を通じ|を活用|"
                        r"理由|要因|背景|ポイント|必要|おかげ|結果")
+
+
+def advises(text: str) -> bool:
+    """Whether a sentence advises: a caution or an obligation (…必要がある, …べき, 注意, 留意)."""
+    return _ADVISES.search(normalise(text)) is not None
 
 
 def explains(text: str) -> bool:

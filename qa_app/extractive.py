@@ -21,8 +21,8 @@ from index.tokenise import terms
 from index.translate import keyword_terms as translated_terms
 from ingest.records import Chunk
 
-from .answer_types import (UNITS_JA, AskedType, asked_type, count_figures, counted_kind, counted_unit, defines,
-                           explains, holds, is_name, later_clauses, places, same_count)
+from .answer_types import (UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
+                           defines, explains, holds, is_name, later_clauses, places, same_count)
 from .question import QuestionInfo, eraless_years, year_spellings
 
 # The relevance refusal is decided on (qa_app/refusal.py, engine.ABSTAIN_BELOW is on this scale).
@@ -326,11 +326,13 @@ def type_bonus(cands: list[Candidate], asked: AskedType) -> None:
         f = c.features
         if asked.units and _holds(c, "number", asked.units[0]):
             f["type"] = 1.0
+        elif "advice" in asked.parts and advises(c.text):
+            f["type"] = 1.0      # "what to watch out for": the sentence that cautions or obliges
         elif asked.entity and _holds(c, asked.entity):
             f["type"] = 1.0
             if asked.many and asked.entity == "place" and len(places(c.text)) >= ENUMERATION:
                 f["enumeration"] = 1.0   # an enumeration of places answers "which countries/regions"
-        elif {"why", "how"} & set(asked.parts) and explains(c.text):
+        elif {"why", "how"} & set(asked.parts) and "advice" not in asked.parts and explains(c.text):
             f["explains"] = 1.0
         if asked.topic and defines(c.text, asked.topic):
             f["defines"] = 1.0   # "what is X": the sentence that says what X is

@@ -63,6 +63,9 @@ from qa_app.question import analyse
     ("運営費は誰が負担している？", ("person",), ()),
     ("予算はどのように決まる？", ("how",), ()),
     ("予算は何に使い、総額はいくら？", ("number",), ("円",)),
+    # What to watch out for asks advice, answered like how.
+    ("展示会に出るときの注意点は？", ("advice",), ()),
+    ("What pitfalls should a new network avoid?", ("advice",), ()),
 ])
 def test_asked_type_in_both_languages(question, parts, units):
     asked = asked_type(question)
@@ -475,3 +478,14 @@ def test_a_later_english_clause_is_answered_by_a_sentence_holding_its_words_even
     chosen, reason = _shape(cands, q)
     # フランス is a place, but the clause asks for an Italian one: the sentence naming イタリア answers it.
     assert reason is None and [(c.chunk.chunk_id, c.index) for c in chosen] == [("x-0", 0), ("x-1", 0)]
+
+
+def test_an_advice_question_quotes_the_sentence_that_cautions_not_the_one_that_names_a_point():
+    text = ("展示会に共同で出展するクラスターがある。出展料を折半する約束は事前に文書にしておく必要がある。"
+            "また、展示の見せ方も重要なポイントである。翌年は単独で出展した。")
+    q = "共同出展で気をつけるべき点は？"
+    assert "advice" in asked_type(q).parts and asked_type(q).explains
+    cands = _cands(text, [0.5, 0.62, 0.66, 0.3])
+    ex.type_bonus(cands, asked_type(q))
+    chosen, reason = _shape(cands, q)
+    assert reason is None and chosen[0].index == 1   # 「…必要がある」 cautions; 「重要なポイント」 only names a point
