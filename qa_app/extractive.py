@@ -368,6 +368,16 @@ def _years(c: Candidate) -> set[str]:
     return set(year_spellings(text)) | eraless_years(text)
 
 
+def _stated_years(c: Candidate) -> set[str]:
+    """The years a sentence names with their era or century (not a table's bare 「14年度」)."""
+    return set(year_spellings(_row_line(c) if _row(c) is not None else c.text))
+
+
+def _spans(info: QuestionInfo) -> bool:
+    """The question asks about a span of years (each year is spelt twice: 西暦 and era)."""
+    return len(info.years) > 2
+
+
 def _other_year(c: Candidate, info: QuestionInfo) -> bool:
     """The sentence names a year, and none of the years the question asks about."""
     named = _years(c)
@@ -430,7 +440,12 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
                     if not kept and OTHER_YEARS_REFUSAL:
                         return [], f"the figures found are for other years than {info.years[0]}"
                     pool = kept or pool
-                    dated = [c for c in pool if _years(c) & set(info.years) and c.score >= DATED_KEEP_RATIO * pool[0].score]
+                    asked_years = set(info.years)
+                    dated = [c for c in pool if _years(c) & asked_years and c.score >= DATED_KEEP_RATIO * pool[0].score
+                             and not (_spans(info) and _stated_years(c) - asked_years)]
+                    # A span asked (「平成14〜18年度」) is answered by the sentence naming more of it, not one year's row;
+                    # one reaching outside it (「平成13~14年度」) is about another period.
+                    dated.sort(key=lambda c: -len(_years(c) & asked_years))
                     pool = dated + [c for c in pool if c not in dated]
                 if len(asked.units) > 1 and pool:
                     # Of the sentences about as good as the best, the one giving figures for more of

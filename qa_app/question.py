@@ -27,6 +27,11 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)|(平成|昭和|令和)\s*(\d{
                    # 平成/令和 abbreviated, as tables and slides write them: H20年度, H9〜H18, R2年
                    r"|(?<![A-Za-z])([HRS])\s*(\d{1,2})(?=\s*(?:年|[~〜～\-–・、,，)）]))")
 _ERA_LETTER = {"H": "平成", "R": "令和", "S": "昭和"}
+# A span of years names every year in it: 「平成13~14年度」, 「平成14年度〜18年度」, "FY2001-02", "2001–2003".
+_DASH = r"\s*[~〜～\-–—－]\s*"
+_ERA_SPAN = re.compile(r"(平成|昭和|令和)\s*(\d{1,2}|元)\s*(?:年度?)?" + _DASH + r"(?:\1)?\s*(\d{1,2})\s*年")
+_WESTERN_SPAN = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年度?)?" + _DASH + r"(?:FY)?((?:19|20)?\d{2})(?!\d)", re.I)
+MAX_SPAN = 15   # years; a longer "span" is two figures with a dash between, not a period
 
 # 「〈名詞〉はいくら／何〜／どれくらい」: the noun is what the question asks the value of.
 # 「受講料はいくら」「参加企業は何社」 ask a value of the noun; 「…サービスは何？」 asks what a thing is,
@@ -119,6 +124,17 @@ def year_spellings(text: str) -> tuple[str, ...]:
     arithmetic is index/translate.py's, which the keyword leg searches years with."""
     found: list[str] = []
     starts = dict(ERAS)
+    for m in _ERA_SPAN.finditer(text):
+        first, last = 1 if m.group(2) == "元" else int(m.group(2)), int(m.group(3))
+        if 0 < last - first <= MAX_SPAN:
+            found += [y for n in range(first, last + 1) for y in (f"{m.group(1)}{n}年", str(starts[m.group(1)] + n - 1))]
+    for m in _WESTERN_SPAN.finditer(text):
+        first, end = int(m.group(1)), m.group(2)
+        last = int(end) if len(end) == 4 else first // 100 * 100 + int(end)
+        if 0 < last - first <= MAX_SPAN:
+            for year in range(first, last + 1):
+                era = era_of(year)
+                found += [str(year)] + ([f"{era[0]}{era[1]}年"] if era else [])
     for m in _YEAR.finditer(text):
         if m.group(1):
             year = int(m.group(1))

@@ -489,3 +489,23 @@ def test_an_advice_question_quotes_the_sentence_that_cautions_not_the_one_that_n
     ex.type_bonus(cands, asked_type(q))
     chosen, reason = _shape(cands, q)
     assert reason is None and chosen[0].index == 1   # 「…必要がある」 cautions; 「重要なポイント」 only names a point
+
+
+def test_a_span_of_years_names_every_year_in_it_in_both_calendars():
+    from qa_app.question import year_spellings
+    assert set(year_spellings("(平成13~14年度実績) 56件")) == {"平成13年", "2001", "平成14年", "2002"}
+    assert {"2002", "平成14年", "2003"} <= set(year_spellings("FY2001-03")) and "2004" not in year_spellings("FY2001-03")
+    assert "平成16年" in year_spellings("平成14年度〜18年度")
+    # Figures with a dash between are no span: a range past MAX_SPAN years, or no year at all.
+    assert year_spellings("1,200-1,500社") == () and "2030" not in year_spellings("2010-40")
+
+
+def test_a_span_asked_is_answered_by_the_sentence_about_that_span_not_one_reaching_outside_it():
+    text = ("| 年度 | 件数 |\n| --- | --- |\n| 平成15年度 | 40件 |\n"
+            "事業の成果(平成14〜18年度)は、特許出願が累計230件となった。"
+            "前身の事業(平成12~14年度)では、特許出願が75件あった。")
+    chunk = _chunk(text)
+    cands = [ex.Candidate(chunk, i, s, e, 0, np.eye(8, dtype=np.float32)[i], score=score)
+             for i, ((s, e), score) in enumerate(zip(chunk.sentences, [0.1, 0.2, 0.9, 0.7, 0.95]))]
+    chosen, reason = _shape(cands, "平成14〜18年度に特許は何件出願された？")
+    assert reason is None and "230件" in chosen[0].text
