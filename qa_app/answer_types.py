@@ -88,6 +88,12 @@ _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|ha
 _RESULT = re.compile(r"\bwhat (?:\w+ )?(?:results?|outcomes?|effects?|achievements?)\b|\bachieve[ds]?\b|\bproduced?\b"
                      r"|\bcome of\b|(?:どんな|どのような|どういう)(?:成果|効果|結果)|成果は|効果は|どうなった|どこまで進", re.I)
 
+# Which scheme does X (「…を共同でしている仕組みは？」, 「…している取り組みは？」, "which scheme …"): the question's last
+# noun is the thing asked for, an instance, answered by a sentence that names one — not how a scheme works.
+_INSTANCE = re.compile(r"(?:仕組み|取り?組み?|制度|事業|プロジェクト|活動|事例)(?:は|って)?(?:何|なに|どれ)?[?？]?$"
+                       r"|\bwhich (?:schemes?|initiatives?|programmes?|programs?|projects?)\b", re.I)
+_NAMED = re.compile(r"「[^」]{2,30}」|[A-Za-z][A-Za-z\-]*[A-Z][A-Za-z\-]*[A-Za-z]")   # a quoted name, a Latin name (TAMA, K-RIP)
+
 # What to watch out for (「気をつけるべき点は」, "what pitfalls"): answered, like how, by the sentence that advises and
 # the ones after it; a sentence advises by the modality of caution or obligation (``advises``).
 _ADVICE = re.compile(r"気を(?:つけ|付け)|注意(?:点|すべき|する)|留意|べき(?:点|こと)|心がけ|コツ|秘訣|落とし穴"
@@ -136,7 +142,8 @@ class AskedType:
 
     @property
     def entity(self) -> str | None:
-        return next((p for p in self.parts if p in ("person", "partner", "company", "organisation", "place", "date")), None)
+        return next((p for p in self.parts if p in ("person", "partner", "company", "organisation", "place", "date",
+                                                    "instance")), None)
 
 
 def asked_type(question: str) -> AskedType:
@@ -166,11 +173,16 @@ def asked_type(question: str) -> AskedType:
     for at, unit in units.items():
         parts.append((at, f"unit:{unit}"))
     for kind, pattern in (("person", _WHO), ("company", _COMPANY), ("organisation", _ORG), ("place", _WHERE), ("date", _WHEN),
-                          ("why", _WHY), ("how", _HOW), ("result", _RESULT), ("advice", _ADVICE)):
+                          ("why", _WHY), ("how", _HOW), ("result", _RESULT), ("advice", _ADVICE), ("instance", _INSTANCE)):
         m = pattern.search(text)
         if m:
             parts.append((m.start(), kind))
     parts = [(at, "partner" if kind == "person" and _WHO_OBJECT.search(text) else kind) for at, kind in parts]
+    if any(kind == "instance" for _, kind in parts):
+        if re.search(r"どの|どこ|誰|いつ|なぜ|どう|何(?!$|[?？])", text):   # 「どのクラスターの事例？」 asks which cluster
+            parts = [(at, kind) for at, kind in parts if kind != "instance"]
+        else:                                                       # 「…仕組みは？」 asks which scheme, not how it works
+            parts = [(at, kind) for at, kind in parts if kind != "how"]
     parts.sort()
     # One unit asked twice is one part (「人数は何人」), unless a conjunction joins two asks
     # (「応募件数と採択件数」, "how many firms applied and how many firms won"): then each wants a figure.
@@ -304,6 +316,8 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
         return _COMPANY_MARK.search(text) is not None
     if part == "organisation":
         return _ORG_SUFFIX.search(text) is not None or "一般" in _proper_nouns(text)
+    if part == "instance":   # a named scheme: 「…」, a Latin name, or a proper noun
+        return _NAMED.search(text) is not None or bool({"一般", "地名"} & _proper_nouns(text))
     if part == "partner":   # a named one, or a kind of firm (「大手製薬会社と」): either answers "who with"
         return any(holds(text, p) for p in ("person", "organisation", "company")) or \
             re.search(r"(?:会社|企業|メーカー|法人|団体)", text) is not None

@@ -66,6 +66,11 @@ from qa_app.question import analyse
     # What to watch out for asks advice, answered like how.
     ("展示会に出るときの注意点は？", ("advice",), ()),
     ("What pitfalls should a new network avoid?", ("advice",), ()),
+    # 「…している仕組みは？」 asks which scheme (an instance, named), not how one works; 「どの…の事例」 asks which.
+    ("部品メーカーが共同で受注している仕組みは？", ("instance",), ()),
+    ("Which scheme lets small firms test their products?", ("instance",), ()),
+    ("共同受注は、どの地域の事例？", ("place",), ()),
+    ("受注の仕組みはどうなっている？", ("how",), ()),
 ])
 def test_asked_type_in_both_languages(question, parts, units):
     asked = asked_type(question)
@@ -509,3 +514,14 @@ def test_a_span_asked_is_answered_by_the_sentence_about_that_span_not_one_reachi
              for i, ((s, e), score) in enumerate(zip(chunk.sentences, [0.1, 0.2, 0.9, 0.7, 0.95]))]
     chosen, reason = _shape(cands, "平成14〜18年度に特許は何件出願された？")
     assert reason is None and "230件" in chosen[0].text
+
+
+def test_a_question_asking_which_scheme_quotes_the_sentence_that_names_one():
+    text = ("共同で受注することで販路を広げている例は多い。部品メーカー8社が「見本ネット」を立ち上げ、共同で受注している。"
+            "まとめ役の企業をどう選ぶかがポイントである。")
+    q = "部品メーカーが共同で受注している仕組みは？"
+    cands = _cands(text, [0.7, 0.62, 0.6])
+    ex.type_bonus(cands, asked_type(q))
+    chosen, reason = _shape(cands, q)
+    assert reason is None and chosen[0].index == 1 and holds(chosen[0].text, "instance")
+    assert not holds(cands[0].text, "instance") and not holds("PRの効果を高めている。", "instance")
