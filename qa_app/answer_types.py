@@ -110,6 +110,9 @@ _HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA),
 # 「件数は」「参加企業数と…」: a counter or a counted noun before 数 asks for a count as 何件 does.
 _COUNTED_JA = {**{u: u for u in UNITS_JA if u not in ("円", "億", "万", "割", "%", "倍", "年", "回目")},
                "企業": "社", "会社": "社", "者": "人", "大学": "大学"}
+# 「会社と大学がそれぞれどのくらい参加」「研究者はどれくらいいる」: counted nouns just before どのくらい ask a count each.
+_HOW_MUCH_JA = re.compile(r"どのくらい|どれくらい|どれだけ|どれほど|どの程度")
+_COUNTED_NOUNS_JA = re.compile(r"(?:企業|会社|大学|機関|団体|者)(?=[がはもとや・、]|それぞれ)")
 _COUNT_OF_JA = re.compile(r"(?<!何)(" + "|".join(sorted(map(re.escape, _COUNTED_JA), key=len, reverse=True)) + r")数(?![字値学])")
 
 
@@ -160,6 +163,10 @@ def asked_type(question: str) -> AskedType:
         units[m.start()] = unit or _ANY_COUNTER
     for m in _HOW_MANY_ANY_JA.finditer(text):
         units.setdefault(m.start(), _ANY_COUNTER)
+    for m in _HOW_MUCH_JA.finditer(text):
+        start = max(text.rfind(sep, 0, m.start()) for sep in "、，,。") + 1   # the clause the question word ends
+        for n in _COUNTED_NOUNS_JA.finditer(text, start, m.start()):
+            units.setdefault(n.start(), UNITS_JA[_COUNTED_JA[n.group()]])
     for pattern, unit in ((_MONEY_EN, "円"), (_MONEY_JA, "円"), (_RATIO, "倍"), (_PERCENT, "[%割]")):
         m = pattern.search(text)
         if m and _WHY.search(text) and not units:

@@ -79,8 +79,9 @@ def analyse(question: str) -> QuestionInfo:
     # figure, and no list question had one.
     if (_LIST_JA if language == "ja" else _LIST_EN).search(text) and not later_clauses(text):
         kind = "list"
-    elif (_NUMBER_JA if language == "ja" else _NUMBER_EN).search(text) and \
-            (language == "en" or asked_type(text).units or not ASKS_OTHER_JA.search(text)):
+    elif ((_NUMBER_JA if language == "ja" else _NUMBER_EN).search(text) and
+          (language == "en" or asked_type(text).units or not ASKS_OTHER_JA.search(text))) or \
+            (language == "ja" and asked_type(text).units):   # 「会社と大学がどのくらい参加」 asks counts
         # 「予算は何に応じて配る？」 names a sum but asks on what basis (answer_types.ASKS_OTHER_JA): no figure.
         kind = "number"
     else:

@@ -71,6 +71,11 @@ from qa_app.question import analyse
     ("Which scheme lets small firms test their products?", ("instance",), ()),
     ("共同受注は、どの地域の事例？", ("place",), ()),
     ("受注の仕組みはどうなっている？", ("how",), ()),
+    # Counted nouns right before どのくらい / どれだけ ask a count each; 日本人 or 人材 before it asks none.
+    ("この協議会には、会社と大学がそれぞれどのくらい入っている？", ("number",), ("社", "(?:大学|校)")),
+    ("研究者はどれくらいいる？", ("number",), ("[人名]",)),
+    ("日本人は1日にテレビをどのくらい見ている？", (), ()),
+    ("人材育成はどの程度進んだ？", (), ()),
 ])
 def test_asked_type_in_both_languages(question, parts, units):
     asked = asked_type(question)
@@ -109,6 +114,11 @@ def test_where_and_when_questions_are_not_lists():
     # 「例は」 asks for examples; a how question that mentions 事例 does not.
     assert analyse("見本市で商談が成立した例は？").kind == "list"
     assert analyse("報告書はどうやって事例を集めたの？").kind != "list"
+
+
+def test_counts_asked_with_dono_kurai_make_a_number_question():
+    assert analyse("この協議会には、会社と大学がそれぞれどのくらい入っている？").kind == "number"
+    assert analyse("TAMAの会報はどのくらい読まれている？").kind == "fact"
 
 
 def test_a_question_naming_a_sum_but_asking_its_basis_asks_no_figure():
