@@ -24,6 +24,8 @@ _WHERE = {
     "get_embedder": "embeddings", "terms": "tokenise", "morphemes": "tokenise",
     # an English question's dictionary translations, by the word they came from (qa_app/refusal.py)
     "keyword_terms": "translate", "WeightedTerm": "translate",
+    # the parts of speech an English word can be (an adjective names no unknown thing: qa_app/refusal.py)
+    "word_classes": "translate",
     # Japanese eras, for reading a question's years as documents write them (qa_app/question.py)
     "ERAS": "translate", "era_of": "translate",
     # the index directory holds an index when this file is in it

@@ -36,8 +36,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from index import Passage, morphemes, terms
-from index.translate import word_classes
+from index import Passage, morphemes, terms, word_classes
 from ingest.normalise import normalise
 
 from .answer_types import AskedType, holds
