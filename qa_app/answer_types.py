@@ -112,6 +112,9 @@ _COUNTED_JA = {**{u: u for u in UNITS_JA if u not in ("円", "億", "万", "割"
                "企業": "社", "会社": "社", "者": "人", "大学": "大学"}
 # 「会社と大学がそれぞれどのくらい参加」「研究者はどれくらいいる」: counted nouns just before どのくらい ask a count each.
 _HOW_MUCH_JA = re.compile(r"どのくらい|どれくらい|どれだけ|どれほど|どの程度")
+# A duration (「研究開発の期間はどのくらい」, "how long can a project last"): a figure in years, months, weeks or days.
+_DURATION = re.compile(r"\bhow long\b(?! ago)|期間は|期間が?(?:どのくらい|どれくらい|何)", re.I)
+_DURATION_UNIT = "(?:年間|年以内|年以上|年未満|[かカヶケ]年|[かカヶケ]月|週間|日間)"   # not a bare 年: 平成20年 is a date
 _COUNTED_NOUNS_JA = re.compile(r"(?:企業|会社|大学|機関|団体|者)(?=[がはもとや・、]|それぞれ)")
 _COUNT_OF_JA = re.compile(r"(?<!何)(" + "|".join(sorted(map(re.escape, _COUNTED_JA), key=len, reverse=True)) + r")数(?![字値学])")
 
@@ -163,6 +166,8 @@ def asked_type(question: str) -> AskedType:
         units[m.start()] = unit or _ANY_COUNTER
     for m in _HOW_MANY_ANY_JA.finditer(text):
         units.setdefault(m.start(), _ANY_COUNTER)
+    for m in _DURATION.finditer(text):
+        units.setdefault(m.start(), _DURATION_UNIT)
     for m in _HOW_MUCH_JA.finditer(text):
         start = max(text.rfind(sep, 0, m.start()) for sep in "、，,。") + 1   # the clause the question word ends
         for n in _COUNTED_NOUNS_JA.finditer(text, start, m.start()):

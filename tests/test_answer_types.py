@@ -76,6 +76,9 @@ from qa_app.question import analyse
     ("研究者はどれくらいいる？", ("number",), ("[人名]",)),
     ("日本人は1日にテレビをどのくらい見ている？", (), ()),
     ("人材育成はどの程度進んだ？", (), ()),
+    # A duration is asked by "how long" (not "how long ago") or 期間は: 2年以内 answers it, 平成20年 does not.
+    ("How long can a grant run?", ("number",), ("(?:年間|年以内|年以上|年未満|[かカヶケ]年|[かカヶケ]月|週間|日間)",)),
+    ("How long ago was the forum set up?", (), ()),
 ])
 def test_asked_type_in_both_languages(question, parts, units):
     asked = asked_type(question)
@@ -114,6 +117,12 @@ def test_where_and_when_questions_are_not_lists():
     # 「例は」 asks for examples; a how question that mentions 事例 does not.
     assert analyse("見本市で商談が成立した例は？").kind == "list"
     assert analyse("報告書はどうやって事例を集めたの？").kind != "list"
+
+
+def test_a_duration_is_a_figure_of_time_span_not_a_date():
+    unit = asked_type("支援の期間はどのくらい？").units[0]
+    assert has_figure("支援期間：２年以内", unit) and has_figure("最長3か年", unit)
+    assert not has_figure("平成20年度に開始した", unit)
 
 
 def test_counts_asked_with_dono_kurai_make_a_number_question():
