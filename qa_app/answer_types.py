@@ -128,7 +128,7 @@ def _same_family(a: str, b: str) -> bool:
 
 
 _PLURAL = re.compile(r"\b(?:which|what)\s+(?:\w+\s+)?(?:countries|regions|cities|places|companies|firms|universities"
-                     r"|organi[sz]ations|institutions|people|persons)\b", re.I)
+                     r"|organi[sz]ations|institutions|people|persons|fields|industries|sectors|technologies|products)\b", re.I)
 
 
 _JOINED = re.compile(r"[と、,，]|\band\b|および|及び|並びに")
@@ -305,6 +305,19 @@ def is_name(text: str) -> bool:
         if pos[0] not in ("名詞", "接頭辞", "接尾辞", "補助記号", "空白", "記号") and m.surface() != "の":
             return False
     return True
+
+
+_LIST_SEPARATOR = re.compile(r"[、・，,]")
+
+
+def enumerates(text: str, least: int = 3) -> bool:
+    """Whether text lists ``least`` or more short items in a row (「宇宙産業、環境ビジネス、高度部材、バイオ産業など」)."""
+    run = 0
+    for piece in _LIST_SEPARATOR.split(normalise(text)):
+        run = run + 1 if 0 < len(piece.strip()) <= 12 else 0
+        if run >= least - 1:        # the last item may run on into the sentence (「バイオ産業など)については…」)
+            return True
+    return False
 
 
 def places(text: str) -> frozenset[str]:

@@ -22,7 +22,7 @@ from index.translate import keyword_terms as translated_terms
 from ingest.records import Chunk
 
 from .answer_types import (UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
-                           defines, explains, holds, is_name, later_clauses, places, same_count)
+                           defines, enumerates, explains, holds, is_name, later_clauses, places, same_count)
 from .question import QuestionInfo, eraless_years, year_spellings
 
 # The relevance refusal is decided on (qa_app/refusal.py, engine.ABSTAIN_BELOW is on this scale).
@@ -244,6 +244,7 @@ FRAGMENT_CHARS = 40
 # is a caption): dev +1 / +1, dev_ict 0 / +1, dev_para 0 / 0 (eval/fit_select.py --try SENTENCE_END=…).
 SENTENCE_END = r"[。．.!！?？」]$"
 W_TYPE = 0.15              # a sentence holding the asked type (a figure in the unit, a date, a person …)
+PLURAL_ENUMERATIONS = True  # the enumeration bonus also for plural things that are no places (fields, industries)
 W_ENUMERATION = 0.15       # "which countries/regions": a sentence naming ENUMERATION places or more
 W_DEFINES = 0.15           # "what is X": the sentence that glosses X
 EXPLAIN_FOLLOWING = 3      # how/why: sentences after the topic sentence, same passage
@@ -326,6 +327,8 @@ def type_bonus(cands: list[Candidate], asked: AskedType) -> None:
         f = c.features
         if asked.units and _holds(c, "number", asked.units[0]):
             f["type"] = 1.0
+        elif asked.many and not asked.entity and PLURAL_ENUMERATIONS and enumerates(c.text):
+            f["enumeration"] = 1.0   # "which fields / industries": a sentence listing several answers
         elif "advice" in asked.parts and advises(c.text):
             f["type"] = 1.0      # "what to watch out for": the sentence that cautions or obliges
         elif asked.entity and _holds(c, asked.entity):

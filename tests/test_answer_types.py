@@ -544,3 +544,16 @@ def test_a_question_asking_which_scheme_quotes_the_sentence_that_names_one():
     chosen, reason = _shape(cands, q)
     assert reason is None and chosen[0].index == 1 and holds(chosen[0].text, "instance")
     assert not holds(cands[0].text, "instance") and not holds("PRの効果を高めている。", "instance")
+
+
+def test_a_plural_which_question_prefers_the_sentence_that_lists_several():
+    from qa_app.answer_types import enumerates
+    assert enumerates("医療機器、食品加工、精密部品などの分野で連携している。")
+    assert not enumerates("地域の企業、大学と技術的な話ができることである。")
+    text = "国は先導的な分野で主導する。医療機器、食品加工、精密部品などの分野である。地域は独自に取り組む。"
+    q = "Which industries does the state lead in?"
+    assert asked_type(q).many
+    cands = _cands(text, [0.8, 0.66, 0.5])
+    ex.type_bonus(cands, asked_type(q))
+    chosen, reason = _shape(cands, q)
+    assert reason is None and any(c.index == 1 for c in chosen)
