@@ -36,6 +36,7 @@ FLAGS = {
     "a named year no retrieved passage mentions (YEARS)": (refusal, "YEARS", False),
     "an asked attribute no retrieved passage names (ATTRIBUTE)": (refusal, "ATTRIBUTE", True),
     "an unknown loanword (LOANWORDS)": (refusal, "LOANWORDS", False),
+    "an English question mostly about unknown words (UNKNOWN_SHARE_EN)": (refusal, "UNKNOWN_SHARE_EN", 0.0),
     "topic in the quote's scope (TOPIC_MIN)": (refusal, "TOPIC_MIN", 0.0),
     "who/when needs a person/date (SOLE_ENTITY)": (refusal, "SOLE_ENTITY", False),
     "names in the quote's scope (NAME_MIN 0.25)": (refusal, "NAME_MIN", 0.25),

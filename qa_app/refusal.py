@@ -78,10 +78,14 @@ YEARS = True
 # other-years refusals on (6 / 1 with them off; before 2026-12-02 they were off and it refused 1 / 0), on:
 # its one answerable refusal is devcoord-026, whose budget a slide gives bare, 「(12.2億円)」;
 ATTRIBUTE = True
+# an English question most of whose words (by rarity) no indexed passage uses in any of their senses — the
+# weather, cluster headaches — is about something else: refused from this share up (0 is off);
+UNKNOWN_SHARE_EN = 0.45
 # a who/when question whose quotes hold no person/date: 5 / 0, on ("who did X partner with" asks for a
 # partner, a firm as often as a person: answer_types._WHO_OBJECT).
 SOLE_ENTITY = True
 
+_PARTICLES = {"on", "to", "with", "in", "for", "of", "at", "by", "up", "out", "off", "into", "from", "about", "over"}
 _KATAKANA = re.compile(r"[\u30A1-\u30FAー]+")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9\-&.]*")
 _NAME_EN = re.compile(r"[A-Z].*[A-Z0-9]|[0-9].*[A-Z]")
@@ -139,10 +143,33 @@ def before_answer(info: QuestionInfo, passages: list[Passage], best: float, thre
         return f"the question names {', '.join(info.years[:2])}, which no retrieved passage mentions"
     if ATTRIBUTE and info.attribute and info.attribute not in seen:
         return f"the question asks for 「{info.attribute}」, which no retrieved passage mentions"
+    concepts = list(concepts)
     unknown = [c.label for c in concepts if not c.known and _loanword(c)] if LOANWORDS else []
     if unknown:
         return f"no indexed passage mentions 「{unknown[0]}」"
+    # "How long", "how far": the word after "how" asks; it is not what the question is about.
+    asked_with = {m.lower() for m in re.findall(r"\bhow\s+(\w+)", info.text, re.I)}
+    about = [c for c in concepts if c.label.lower() not in asked_with]
+    if info.language == "en" and UNKNOWN_SHARE_EN and unknown_share(about) >= UNKNOWN_SHARE_EN:
+        missing = [c.label for c in about if not c.known and _thing(c)]
+        return f"most of what the question asks about ({', '.join(missing[:3])}) is in no indexed passage"
     return None
+
+
+def _thing(c: Concept) -> bool:
+    """The concept's English word can name a thing: a noun, or a word the lemmatiser does not know."""
+    classes = word_classes(c.label.lower()) if re.fullmatch(r"[A-Za-z]+", c.label) else None
+    return classes is None or any("NOUN" in pos for pos in classes.values())
+
+
+def unknown_share(concepts: Iterable[Concept]) -> float:
+    """The share of the question's words, weighed by rarity, that no indexed passage uses (none of their
+    dictionary senses): an English question mostly about such words is about something else. Names do
+    not count either way: the documents may write one in another script (CrowdWorks, クラウドワークス); nor do
+    words that cannot be nouns (announce, typical), whose senses the dictionary glosses less fully."""
+    concepts = [c for c in concepts if not c.name and _thing(c)]
+    total = sum(c.weight for c in concepts)
+    return sum(c.weight for c in concepts if not c.known) / total if total else 0.0
 
 
 def after_answer(ev: Evidence, terms_of: Callable[[str], frozenset[str]]) -> str | None:
@@ -250,7 +277,19 @@ def concepts_en(weighted: Iterable, frequency: Callable[[str], int], n_chunks: i
         # Game); a capitalised common word (Plan, Tokyo-area) translates too loosely to be looked for.
         name = bool(_NAME_EN.search(source))
         out.append(_concept(source, frozenset(found), name, frequency, n_chunks))
-    return tuple(out)
+    # A phrase the dictionary knows but no passage uses ("spend on", "weather forecast") one of whose words the
+    # index holds a sense of ("spend", "forecast"): that word stands for itself; only the rest ("weather") is unknown.
+    known_words = {c.label.lower() for c in out if c.known and " " not in c.label}
+    kept = []
+    for c in out:
+        words = c.label.split()
+        if c.known or len(words) < 2 or not {w.lower() for w in words} & known_words:
+            kept.append(c)
+            continue
+        rest = [w for w in words if w.lower() not in known_words and w.lower() not in _PARTICLES]
+        if rest:
+            kept.append(Concept(" ".join(rest), c.terms, c.weight, c.name, False, c.topic))
+    return tuple(kept)
 
 
 def _concept(label: str, found: frozenset[str], name: bool, frequency: Callable[[str], int], n: int) -> Concept:

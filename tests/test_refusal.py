@@ -99,6 +99,18 @@ def test_an_english_word_is_known_when_any_sense_of_it_is_held_not_only_the_dict
     assert known["firms"] and known["Hokkaido"], known
 
 
+@pytest.mark.parametrize("question", ["What are the usual symptoms of hay fever?",
+                                      "How do I reset the password of my router?"])
+def test_an_english_question_mostly_about_words_no_passage_uses_is_refused(engine, question):
+    assert "is in no indexed passage" in refused_because(engine.ask(question))
+
+
+def test_an_english_question_about_the_documents_in_its_own_words_is_answered(engine):
+    # The documents say "send" and "venture firms" in other words, but most of the question is theirs.
+    answer = engine.ask("Which clusters send sales partners to venture firms?")
+    assert answer.answerable, answer.notes
+
+
 # -- the rules on their own (no index) ---------------------------------------------------------
 
 def concept(label, terms, weight=1.0, name=False, known=True, topic=False):
@@ -118,6 +130,17 @@ def test_an_english_word_that_can_describe_is_no_unknown_thing_even_when_its_tra
     assert not rf._loanword(concept("closer", {"クローザー"}))
     assert rf._loanword(concept("hackathons", {"ハッカソン"}))
     assert rf._loanword(concept("クラウドファンディング", {"クラウドファンディング"}))
+
+
+def test_the_unknown_share_leaves_out_names_and_words_that_cannot_be_nouns():
+    symptoms = concept("symptoms", {"症状"}, 4.0, known=False)
+    cluster = concept("cluster", {"クラスター"}, 1.0)
+    assert rf.unknown_share([symptoms, cluster]) == pytest.approx(0.8)
+    # A name the documents may write in katakana, and a verb the dictionary glosses thinly, count neither way.
+    crowdworks = concept("CrowdWorks", {"crowdworks"}, 8.0, name=True, known=False)
+    announce = concept("announce", {"告げる"}, 8.0, known=False)
+    assert rf.unknown_share([symptoms, cluster, crowdworks, announce]) == pytest.approx(0.8)
+    assert rf.unknown_share([]) == 0.0
 
 
 def test_the_quote_scope_is_the_sentence_and_the_ones_just_before_it():
