@@ -14,7 +14,9 @@ relevance threshold (``before_answer``), the sentences the answer would quote ar
 - **an unknown thing** (before any sentence is chosen): a loanword (「クラウドファンディング」,
   "hackathons") that no indexed passage uses names something the documents do not discuss;
 - **the asked attribute** (before any sentence is chosen): a fee, a sales figure, a budget
-  (「受講料はいくら」) that no retrieved passage names is not stated for anything retrieved.
+  (「受講料はいくら」) that no retrieved passage names is not stated for anything retrieved;
+- **another subject** (before any sentence is chosen): an English question most of whose words
+  no indexed passage uses in any sense (the weather, headaches) asks about something else.
 
 Three more checks are written but off (``NAME_MIN``, ``OTHER_YEARS``, ``CONTENT_MIN``): the
 question's names (proper nouns, Latin-script names) in the quote's scope, a quote whose passage is
