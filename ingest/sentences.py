@@ -80,11 +80,30 @@ def split_many(texts: Iterable[str]) -> Iterator[list[tuple[int, int]]]:
                 jobs.append((i, offset, piece))
     spans: list[list[tuple[int, int]]] = [[] for _ in texts]
     for (i, offset, piece), doc in zip(jobs, nlp.pipe(p for _, _, p in jobs)):
-        for sent in doc.sents:
-            s, e = _strip(piece, sent.start_char, sent.end_char)
+        cuts = [(sent.start_char, sent.end_char) for sent in doc.sents]
+        for s, e in _openers_forward(piece, cuts):
+            s, e = _strip(piece, s, e)
             if e > s:
                 spans[i].append((offset + s, offset + e))
     return iter(spans)
+
+
+# The sentencizer keeps the punctuation after a sentence's end with it, closing brackets and opening ones
+# alike: 「…提供している。「NariTra」は…」 ended its first sentence with the 「 that opens the second.
+_OPENING = "「『（(【〈《［[〔"
+
+
+def _openers_forward(text: str, cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans with the opening brackets a sentence ends on moved to the start of the next one."""
+    out = list(cuts)
+    for n in range(len(out) - 1):
+        s, e = out[n]
+        while e > s + 1 and text[e - 1] in _OPENING:
+            e -= 1
+        if e != out[n][1]:
+            out[n] = (s, e)
+            out[n + 1] = (e, out[n + 1][1])
+    return out
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

@@ -118,3 +118,12 @@ def test_sentence_splitter_survives_input_beyond_sudachis_limit():
     spans = split_sentences(text)
     assert len(spans) == 4000
     assert all(text[s:e].endswith("。") for s, e in spans)
+
+
+def test_an_opening_bracket_after_a_sentence_end_starts_the_next_sentence():
+    text = "見本空港はアプリの「見本ナビ」を提供している。「見本ナビ」は音声を翻訳する。設備投資を実施。(平成14年)から続く。"
+    sentences = [text[s:e] for s, e in split_sentences(text)]
+    assert sentences == ["見本空港はアプリの「見本ナビ」を提供している。", "「見本ナビ」は音声を翻訳する。",
+                         "設備投資を実施。", "(平成14年)から続く。"]
+    # Spans still cover the text without gaps.
+    assert "".join(sentences) == text
