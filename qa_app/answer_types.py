@@ -212,7 +212,7 @@ def asked_type(question: str) -> AskedType:
 # asks what a named thing is. The name is a run of Latin letters (an acronym or a Latin-script name) or,
 # in Japanese, the word run right before とは / って.
 _DEFINE_EN = re.compile(r"\b(?i:what) (?:kind|sort|type) of (?:\w+ ){1,2}?(?:is|are|was|were)\b|^\s*(?i:what) (?:is|are|was|were) (?:the |an? )?[A-Z][\w\-]*(?: [A-Z][\w\-]*)*\s*\??\s*$"
-                        r"|\b(?i:what) does [A-Z][\w\-]* (?:stand for|do)\b")
+                        r"|\b(?i:what) does (?:the |an? )?[A-Z][\w\-]*(?: [\w\-]+){0,4}? (?:stand for|do)\b")
 _DEFINE_JA = re.compile(r"([A-Za-z0-9\-・ァ-ヶー一-龥]{2,})(?:とは|って)(?:何|なに|どんな|どういう)?")
 _LATIN_NAME = re.compile(r"(?<![\w\-])[A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*[A-Z][A-Za-z0-9\-]*(?![\w\-])")   # DTF, K-RIP
 

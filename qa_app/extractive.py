@@ -251,6 +251,8 @@ EXPLAIN_FOLLOWING = 3      # how/why: sentences after the topic sentence, same p
 MAX_ANSWER_CHARS = 400     # the quoted text of one answer, at most (issue 9: short answers)
 PART_REACH = 3             # a second asked figure is looked for this many sentences on first
 CLAUSE_REACH = 6           # a later clause's answer is looked for this far on in the first quote's paragraph
+DEFINED_GOES_ON = True     # a what-is answer goes on after the sentence that introduces the thing
+DEFINED_FOLLOWING = 2      # ... by this many sentences of its paragraph
 PART_KEEP_RATIO = 0.6      # elsewhere, a sentence for a further part must score this share of the best
 CLAUSE_WORDS_EN = True     # an English later clause is answered only by a sentence holding one of its translations
 CLAUSE_ANYWHERE = True     # a later clause no sentence after the first quote answers: the best sentence that does
@@ -473,7 +475,11 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
         top = ranked[0]
         return _within(_later_parts([top, *_following(cands, top, EXPLAIN_FOLLOWING)], cands, info)), None
     chosen = pick(cands)
-    if chosen and _asks(chosen[0]):
+    if chosen and asked.topic and DEFINED_GOES_ON and \
+            re.sub(r"\s+", "", asked.topic).lower() in re.sub(r"\s+", "", chosen[0].text).lower():
+        # "What is X / what does X do": the sentence that introduces X, and what it goes on to say about X.
+        chosen = [chosen[0], *_following(cands, chosen[0], DEFINED_FOLLOWING)]
+    elif chosen and _asks(chosen[0]):
         # A sentence that asks (「…とは何か。」) opens the answer; what follows it answers.
         chosen = [chosen[0], *_following(cands, chosen[0], EXPLAIN_FOLLOWING)]
     return _within(_later_parts(chosen, cands, info)), None

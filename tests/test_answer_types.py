@@ -557,3 +557,11 @@ def test_a_plural_which_question_prefers_the_sentence_that_lists_several():
     ex.type_bonus(cands, asked_type(q))
     chosen, reason = _shape(cands, q)
     assert reason is None and any(c.index == 1 for c in chosen)
+
+
+def test_what_a_named_thing_does_quotes_the_sentence_introducing_it_and_what_it_goes_on_to_say():
+    q = "What does the MiruNavi app at the station do?"
+    assert asked_type(q).topic == "MiruNavi"
+    text = "駅は案内アプリ「MiruNavi」を提供している。利用者の音声を認識し、行き先を案内する。売店も多い。"
+    chosen, reason = _shape(_cands(text, [0.9, 0.5, 0.4]), q)
+    assert reason is None and [c.index for c in chosen][:2] == [0, 1]
