@@ -3,9 +3,11 @@
 A question asks for figures in units (何社, "how many universities" → 校/大学),
 a person (誰, who), a partner ("who did X partner with", 誰と: a person, a firm or
 an organisation), an organisation (どの機関, which organisation), a place
-(どこ, where), a date (いつ, when), a reason (なぜ, why) or a method (どうやって,
-how). Two-part questions ask for two things (「何社が集まり、何組が…」): every
-asked part is listed, in the question's order.
+(どこ, where), a date (いつ, when), a reason (なぜ, why), a method (どうやって,
+how), a named instance (「…している仕組みは？」, "which scheme"), advice
+(「気をつけるべき点は」, "what pitfalls") or a duration (期間は, "how long"). Two-part
+questions ask for two things (「何社が集まり、何組が…」): every asked part is listed,
+in the question's order.
 
 Whether text holds an answer of a type is decided from general language
 features only: a figure followed by the unit (regex), a date expression, or a
