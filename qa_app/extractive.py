@@ -516,10 +516,11 @@ def _cell_holds(header: str, value: str, unit: str) -> bool:
     if holds(value, "number", unit):
         return True
     counted = counted_unit(header)
-    if counted and counted_kind(header, counted) is not None:
-        # A generic counter under a header naming what is counted (「民間企業 機関数」): companies, in 社.
-        return same_count(counted, unit) or same_count(counted_kind(header, counted), unit)
-    return same_count(counted, unit) if counted else re.search(unit, header) is not None
+    if not counted:
+        return re.search(unit, header) is not None
+    # A generic counter under a header naming what is counted (「民間企業 機関数」) also counts in that thing's unit (社).
+    kind = counted_kind(header, counted)
+    return same_count(counted, unit) or (kind is not None and same_count(kind, unit))
 
 
 def _asked_cell(row: list[tuple[str, str]], question: str, unit: str | None) -> tuple[str, str] | None:

@@ -79,10 +79,10 @@ def analyse(question: str) -> QuestionInfo:
     # figure, and no list question had one.
     if (_LIST_JA if language == "ja" else _LIST_EN).search(text) and not later_clauses(text):
         kind = "list"
-    elif ((_NUMBER_JA if language == "ja" else _NUMBER_EN).search(text) and
-          (language == "en" or asked_type(text).units or not ASKS_OTHER_JA.search(text))) or \
-            (language == "ja" and asked_type(text).units):   # 「会社と大学がどのくらい参加」 asks counts
-        # 「予算は何に応じて配る？」 names a sum but asks on what basis (answer_types.ASKS_OTHER_JA): no figure.
+    elif _NUMBER_EN.search(text) if language == "en" else (
+            # A unit asked (「会社と大学がどのくらい参加」 asks counts), or a figure's word not asked about with
+            # another question word (「予算は何に応じて配る？」 asks on what basis: answer_types.ASKS_OTHER_JA).
+            asked_type(text).units or (_NUMBER_JA.search(text) and not ASKS_OTHER_JA.search(text))):
         kind = "number"
     else:
         kind = "fact"
