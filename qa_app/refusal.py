@@ -149,19 +149,27 @@ def before_answer(info: QuestionInfo, passages: list[Passage], best: float, thre
     unknown = [c.label for c in concepts if not c.known and _loanword(c)] if LOANWORDS else []
     if unknown:
         return f"no indexed passage mentions 「{unknown[0]}」"
-    # "How long", "how far": the word after "how" asks; it is not what the question is about.
-    asked_with = {m.lower() for m in re.findall(r"\bhow\s+(\w+)", info.text, re.I)}
-    about = [c for c in concepts if c.label.lower() not in asked_with]
-    if info.language == "en" and UNKNOWN_SHARE_EN and unknown_share(about) >= UNKNOWN_SHARE_EN:
-        missing = [c.label for c in about if not c.known and _thing(c)]
-        return f"most of what the question asks about ({', '.join(missing[:3])}) is in no indexed passage"
+    if info.language == "en" and UNKNOWN_SHARE_EN:
+        # "How long", "how far": the word after "how" asks; it is not what the question is about.
+        asked_with = {m.lower() for m in re.findall(r"\bhow\s+(\w+)", info.text, re.I)}
+        about = [c for c in concepts if c.label.lower() not in asked_with]
+        if unknown_share(about) >= UNKNOWN_SHARE_EN:
+            missing = [c.label for c in about if not c.known and _thing(c)]
+            return f"most of what the question asks about ({', '.join(missing[:3])}) is in no indexed passage"
     return None
+
+
+def _english_classes(c: Concept) -> set[str] | None:
+    """The parts of speech the concept's English word can be, in any of its forms (``index.word_classes``);
+    None for a phrase, a Japanese word or a word the lemmatiser does not know."""
+    classes = word_classes(c.label.lower()) if re.fullmatch(r"[A-Za-z]+", c.label) else None
+    return set().union(*classes.values()) if classes else None
 
 
 def _thing(c: Concept) -> bool:
     """The concept's English word can name a thing: a noun, or a word the lemmatiser does not know."""
-    classes = word_classes(c.label.lower()) if re.fullmatch(r"[A-Za-z]+", c.label) else None
-    return classes is None or any("NOUN" in pos for pos in classes.values())
+    classes = _english_classes(c)
+    return classes is None or "NOUN" in classes
 
 
 def unknown_share(concepts: Iterable[Concept]) -> float:
@@ -231,7 +239,7 @@ def _loanword(c: Concept) -> bool:
     term of the concept is katakana (an English word: every dictionary translation is) and the
     longest has LOANWORD_CHARS or more. An English word that can be an adjective or adverb form
     ("closer", whose one translation is the baseball クローザー) describes; it names no thing."""
-    if re.fullmatch(r"[A-Za-z]+", c.label) and any({"ADJ", "ADV"} & pos for pos in (word_classes(c.label.lower()) or {}).values()):
+    if {"ADJ", "ADV"} & (_english_classes(c) or set()):
         return False
     return bool(c.terms) and all(_KATAKANA.fullmatch(t) for t in c.terms) and max(map(len, c.terms)) >= LOANWORD_CHARS
 
