@@ -104,6 +104,10 @@ class KeywordIndex:
     def search(self, query: str, k: int = 10, allowed: set[str] | None = None) -> list[KeywordHit]:
         return self.search_terms([(t, 1.0) for t in terms(query)], k, allowed)
 
+    def vocabulary(self) -> list[str]:
+        """Every term some chunk holds."""
+        return [t for t in self._bm25.vocab_dict if t] if self.ids else []
+
     def frequency(self, term: str) -> int:
         """How many chunks hold the term (0: the index does not know it)."""
         tid = self._bm25.vocab_dict.get(term) if self.ids else None

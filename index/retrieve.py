@@ -29,6 +29,7 @@ from .errors import DegradedSearch, IndexUnavailable
 from . import sense_vectors
 from .keyword import KeywordIndex
 from .store import ChunkStore
+from .synonyms import Synonyms
 from .tokenise import question_terms, terms
 from .translate import keyword_terms, year_terms
 from .vectors import VectorIndex, VectorSegmentDamaged
@@ -114,6 +115,9 @@ NEARBY_DENSE_ALL = 300
 # A Japanese question's keyword terms leave out the words it asks with (index/tokenise.py, question_terms): beside
 # the white papers 「いつ」「どこ」「誰」 matched their 「いつでも、どこでも、誰でも」.
 ASKING_WORDS_DROPPED = True
+# A Japanese question's terms also as their synonyms the index holds (index/synonyms.py: スマホ → スマートフォン), at
+# this weight against the term's own 1.
+SYNONYM_WEIGHT = 1.0
 RETRY_VECTORS_AFTER = 5.0  # seconds between attempts to reach a Chroma that was down
 
 
@@ -164,6 +168,7 @@ class Retriever:
         self._open_vectors()
         self.keyword = KeywordIndex.load(self.store)
         self._row_docs: tuple[KeywordIndex, np.ndarray] | None = None
+        self._synonyms: tuple[KeywordIndex, Synonyms] | None = None   # built once per keyword index
         self._last_topic: tuple[tuple, dict[bool, np.ndarray]] | None = None   # one search's document topics
         self._titles: list[frozenset[str]] = []          # each document's title terms, by document number
         self._doc_ids: list[str] = []                     # each document's id, by document number
@@ -357,9 +362,26 @@ class Retriever:
     def keyword_terms(self, query: str) -> list[tuple[str, float]]:
         """A Japanese query's own terms; an English one's names and JMdict translations (index/translate.py)."""
         if is_japanese(query):
-            return [(t, 1.0) for t in (question_terms(query) if ASKING_WORDS_DROPPED else terms(query))]
+            own = [(t, 1.0) for t in (question_terms(query) if ASKING_WORDS_DROPPED else terms(query))]
+            return own + self._synonyms_of(own) if SYNONYM_WEIGHT else own
         similarity = self.sense_similarity if SENSES_BY_MEANING else None
         return [(wt.term, wt.weight) for wt in keyword_terms(query, self.keyword.frequency, similarity)]
+
+    def _synonyms_of(self, own: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """The question terms' synonyms this index holds, each once, none already asked."""
+        if self._synonyms is None or self._synonyms[0] is not self.keyword:
+            self._synonyms = (self.keyword, Synonyms(self.keyword.vocabulary()))
+        synonyms = self._synonyms[1]
+        asked = {t for t, _ in own}
+        df = self.keyword.frequency
+        out: dict[str, float] = {}
+        for t, w in own:
+            # Only the documents' own word for what the question asks in other words: a synonym more passages use
+            # than the asked word (スマホ → スマートフォン), never a rarer one (a paraphrase of the documents' word).
+            for s in synonyms.of(t):
+                if s not in asked and df(s) > df(t):
+                    out[s] = max(out.get(s, 0.0), w * SYNONYM_WEIGHT)
+        return list(out.items())
 
     def sense_similarity(self, asked: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
         """Cosines between English words and each of their Japanese headwords, by this index's own embedder.
