@@ -367,19 +367,21 @@ class Retriever:
         similarity = self.sense_similarity if SENSES_BY_MEANING else None
         return [(wt.term, wt.weight) for wt in keyword_terms(query, self.keyword.frequency, similarity)]
 
-    def _synonyms_of(self, own: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """The question terms' synonyms this index holds, each once, none already asked."""
+    def documents_words(self, term: str) -> list[str]:
+        """The index's own words for a term: its synonyms (index/synonyms.py) that more passages use than the
+        term itself (スマホ → スマートフォン), never a rarer one (a paraphrase of the documents' word)."""
         if self._synonyms is None or self._synonyms[0] is not self.keyword:
             self._synonyms = (self.keyword, Synonyms(self.keyword.vocabulary()))
-        synonyms = self._synonyms[1]
-        asked = {t for t, _ in own}
         df = self.keyword.frequency
+        return [s for s in self._synonyms[1].of(term) if df(s) > df(term)]
+
+    def _synonyms_of(self, own: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """The question terms' synonyms the documents use instead, each once, none already asked."""
+        asked = {t for t, _ in own}
         out: dict[str, float] = {}
         for t, w in own:
-            # Only the documents' own word for what the question asks in other words: a synonym more passages use
-            # than the asked word (スマホ → スマートフォン), never a rarer one (a paraphrase of the documents' word).
-            for s in synonyms.of(t):
-                if s not in asked and df(s) > df(t):
+            for s in self.documents_words(t):
+                if s not in asked:
                     out[s] = max(out.get(s, 0.0), w * SYNONYM_WEIGHT)
         return list(out.items())
 

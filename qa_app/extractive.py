@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Callable, Iterable
 
 import numpy as np
 
@@ -108,9 +109,12 @@ class TermCache:
 
 
 def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, term_cache: TermCache,
-          n_passages: int, wanted: frozenset[str] | None = None) -> None:
-    """``wanted``: the question's keyword terms (for English, their Japanese translations); default its Sudachi terms."""
+          n_passages: int, wanted: frozenset[str] | None = None,
+          alike: Callable[[str], Iterable[str]] | None = None) -> None:
+    """``wanted``: the question's keyword terms (for English, their Japanese translations); default its Sudachi terms.
+    ``alike``: a term's other spellings in the documents (their synonyms for it); a sentence holding one holds it."""
     wanted = wanted if wanted is not None else frozenset(terms(info.text))
+    spelled = {t: frozenset((t, *(alike(t) if alike else ()))) for t in wanted}
     header_meaning = {c.chunk.chunk_id: float(c.vector @ query_vector) for c in cands if c.index == 0}
     for c in cands:
         c.meaning = float(c.vector @ query_vector)
@@ -121,7 +125,7 @@ def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, 
             c.meaning = max(c.meaning, header_meaning.get(c.chunk.chunk_id, c.meaning))
         header = " ".join(h for h, _ in row) if row else ""
         have = term_cache(c.text) | term_cache(c.chunk.context) | (term_cache(header) if header else frozenset())
-        c.keywords = len(wanted & have) / len(wanted) if wanted else 0.0
+        c.keywords = sum(bool(spelled[t] & have) for t in wanted) / len(wanted) if wanted else 0.0
         c.relevance = RELEVANCE_MEANING * c.meaning + RELEVANCE_KEYWORDS * c.keywords
         f = c.features
         f["meaning"], f["keywords"], f["rank"] = c.meaning, c.keywords, 1 - c.rank / max(n_passages, 1)
