@@ -26,6 +26,7 @@ from ingest.normalise import normalise
 
 # The figure before a unit: 約10,700, 1億8千万, 47, ８ (NFKC makes digits ASCII).
 _FIGURE = r"\d[\d,.]*\s*(?:(?:兆|億|万|千)\s*(?:\d[\d,.]*\s*)?)*"
+FIGURE = _FIGURE   # a figure as Japanese writes it, myriads and all (1億44万, 2兆1,652億), before its unit
 
 # Japanese counters a question may ask with 何… and the units that answer them.
 UNITS_JA = {

@@ -22,7 +22,7 @@ from index.tokenise import terms
 from index.translate import keyword_terms as translated_terms
 from ingest.records import Chunk
 
-from .answer_types import (UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
+from .answer_types import (FIGURE, UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
                            defines, enumerates, explains, holds, is_name, later_clauses, places, same_count)
 from .question import QuestionInfo, eraless_years, year_spellings
 
@@ -232,7 +232,7 @@ def leading_figure(text: str, unit: str | None, cand: Candidate | None = None, q
         return None
     if text.startswith("|"):
         text = text.rstrip().rsplit("\n", 1)[-1]  # a table quote runs from its header to the row it cites
-    m = re.search(r"約?\d[\d,.]*\s*(?:万|億|千)?\s*" + unit, text)
+    m = re.search(r"約?" + FIGURE + unit, text)   # the whole figure: 1億44万人, not 44万人
     return m.group().strip() if m else None
 
 

@@ -565,3 +565,11 @@ def test_what_a_named_thing_does_quotes_the_sentence_introducing_it_and_what_it_
     text = "駅は案内アプリ「MiruNavi」を提供している。利用者の音声を認識し、行き先を案内する。売店も多い。"
     chosen, reason = _shape(_cands(text, [0.9, 0.5, 0.4]), q)
     assert reason is None and [c.index for c in chosen][:2] == [0, 1]
+
+
+def test_the_figure_is_stated_whole_with_its_myriads():
+    # Japanese groups a figure by 万, 億 and 兆: the answer's figure is all of it, never its last group (44万人).
+    assert ex.leading_figure("我が国の利用者数は1億44万人、人口普及率は82.8%に達している。", "人") == "1億44万人"
+    assert ex.leading_figure("売上高は2兆1,652億円となっている。", r"億円|円") == "2兆1,652億円"
+    assert ex.leading_figure("約10,700社が参加している。", "社") == "約10,700社"
+    assert ex.leading_figure("事業費は12.2億円である。", r"億円?") == "12.2億円"
