@@ -24,7 +24,7 @@ from ingest.records import Chunk
 
 from .answer_types import (FIGURE, UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
                            defines, enumerates, explains, holds, is_name, later_clauses, places, same_count)
-from .question import QuestionInfo, eraless_years, year_spellings
+from .question import QuestionInfo, eraless_years, year_mentioned, year_spellings
 
 # The relevance refusal is decided on (qa_app/refusal.py, engine.ABSTAIN_BELOW is on this scale).
 RELEVANCE_MEANING = 0.4
@@ -259,6 +259,8 @@ DEFINED_GOES_ON = True     # a what-is answer goes on after the sentence that in
 DEFINED_FOLLOWING = 2      # ... by this many sentences of its paragraph
 PART_KEEP_RATIO = 0.6      # elsewhere, a sentence for a further part must score this share of the best
 CLAUSE_WORDS_EN = True     # an English later clause is answered only by a sentence holding one of its translations
+_NOT_A_DATE = re.compile(r"\d[\d,.]*(?![\d,.]*\s*(?:年|月|日|\d))")   # a figure that is not a year, month or day
+CLAUSE_YEARS = True        # a later clause naming a year is answered only by a sentence naming it
 CLAUSE_ANYWHERE = True     # a later clause no sentence after the first quote answers: the best sentence that does
 DATED_KEEP_RATIO = 0.6     # a figure naming the asked year goes first if it scores this share of the best
 # Sentences giving a figure in the first asked unit (see _more_figures). 1 -> 2, judged by
@@ -551,12 +553,19 @@ _CLAUSE_STOP = {"何", "する", "ある", "いる", "なる", "どう", "どん
                 "どれくらい", "どのくらい", "なぜ", "よう", "こと", "もの", "いう", "れる", "られる"}
 
 
-def _answers_clause(c: Candidate, clause: str) -> bool:
-    """The sentence holds what the clause asks (its unit or entity type) and, in Japanese, one of its words."""
+def _answers_clause(c: Candidate, clause: str, number: bool = False) -> bool:
+    """The sentence holds what the clause asks (its unit or entity type) and, in Japanese, one of its words. A
+    later clause of a number question that names no unit of its own ("…, and what was it in 2000?") asks for the
+    same kind of figure: a sentence with no figure but dates does not answer it."""
     at = asked_type(clause)
     if at.units and not _holds(c, "number", at.units[0]):
         return False
+    if number and CLAUSE_YEARS and not at.units and not at.entity and not _NOT_A_DATE.search(c.text):
+        return False
     if at.entity and not _holds(c, at.entity):
+        return False
+    years = year_spellings(clause) if CLAUSE_YEARS else ()
+    if years and not year_mentioned(years, c.text):   # "…, and what was it in 2000?": that year's figure
         return False
     words = _clause_words(clause)
     return not words or bool(words & set(terms(c.text)))
@@ -579,6 +588,7 @@ def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: Question
     if not chosen:
         return chosen
     out = list(chosen)
+    answered = 0     # later parts answered by an added quote
     for clause in later_clauses(info.text):
         if asked_type(clause).explains and not asked_type(clause).units:
             # "…, and how do they benefit?": what follows the first quote in its paragraph explains it.
@@ -586,16 +596,21 @@ def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: Question
             if not any(d in out for d in after):
                 out += [d for d in after if _answers_clause(d, clause)][:1] or after[:1]
             continue
-        if any(_answers_clause(c, clause) for c in out):
+        number = info.kind == "number" or "number" in asked_type(info.text).parts
+        if any(_answers_clause(c, clause, number) for c in out):
             continue
-        nxt = next((d for d in _following(cands, out[0], CLAUSE_REACH) if d not in out and _answers_clause(d, clause)), None)
+        nxt = next((d for d in _following(cands, out[0], CLAUSE_REACH)
+                    if d not in out and _answers_clause(d, clause, number)), None)
         if nxt is None and CLAUSE_ANYWHERE:
             # Not in the first quote's paragraph: the best sentence elsewhere that answers it, if about as good.
             best = max(c.score for c in cands)
             nxt = next((d for d in sorted(cands, key=lambda c: -c.score) if d.score >= PART_KEEP_RATIO * best
-                        and d not in out and _answers_clause(d, clause)), None)
+                        and d not in out and _answers_clause(d, clause, number)), None)
         if nxt is not None:
-            out.append(nxt)
+            # Right after the quotes that answer the parts before it: the answer keeps the parts it was asked,
+            # however short MAX_ANSWER_CHARS cuts the quotes that only support them (``_within``).
+            out.insert(1 + answered, nxt)
+            answered += 1
     return out
 
 

@@ -573,3 +573,16 @@ def test_the_figure_is_stated_whole_with_its_myriads():
     assert ex.leading_figure("売上高は2兆1,652億円となっている。", r"億円|円") == "2兆1,652億円"
     assert ex.leading_figure("約10,700社が参加している。", "社") == "約10,700社"
     assert ex.leading_figure("事業費は12.2億円である。", r"億円?") == "12.2億円"
+
+
+def test_a_later_part_asking_another_year_is_answered_by_that_years_figure(monkeypatch):
+    # "…in 2019, and what was it in 2000?": the second part is answered by the sentence giving 2000's figure,
+    # not by one that merely mentions 2000, and its quote comes right after the first part's.
+    text = ("2019年の情報通信産業の名目国内生産額は108.4兆円である。ただし、製造業を中心に2000年よりも減少した。"
+            "2000年時点では120.4兆円であった。")
+    cands = _cands(text, [0.9, 0.7, 0.6])
+    info = analyse("What was the nominal output of the ICT industry in 2019, and what was it in 2000?")
+    out = ex._later_parts(cands[:2], cands, info)
+    assert out[1] is cands[2] and len(out) == 3
+    monkeypatch.setattr(ex, "CLAUSE_YEARS", False)
+    assert ex._later_parts(cands[:2], cands, info) == cands[:2]
