@@ -17,7 +17,8 @@ _LIST_EN = re.compile(r"\b(which|what)\s+(clusters?|projects?|regions?|organi[sz
                       r"|\b(examples?|list|name (the|some))\b", re.I)
 # "where"/どこ ask for a place (qa_app/answer_types.py), not for a list.
 # 「例は」「例を挙げて」ask for examples; 「事例を集めて」 does not.
-_LIST_JA = re.compile(r"どの(クラスター|プロジェクト|地域|事業|組織)|例は|例を(?:挙げ|教え|示)|どんなクラスター|挙げ"
+# 「挙げて」 asks for a list; 「被害を挙げた世帯」 only describes who answered a survey.
+_LIST_JA = re.compile(r"どの(クラスター|プロジェクト|地域|事業|組織)|例は|例を(?:挙げ|教え|示)|どんなクラスター|挙げ(?:て|よ)"
                       r"|(クラスター|プロジェクト|地域|ところ)は[?？]?$")
 _NUMBER_EN = re.compile(r"\bhow (many|much)\b|\bwhat (was|is) the (number|budget|amount|total|share|rate)\b"
                         r"|\bbudget\b|\bhow large\b", re.I)

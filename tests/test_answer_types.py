@@ -586,3 +586,9 @@ def test_a_later_part_asking_another_year_is_answered_by_that_years_figure(monke
     assert out[1] is cands[2] and len(out) == 3
     monkeypatch.setattr(ex, "CLAUSE_YEARS", False)
     assert ex._later_parts(cands[:2], cands, info) == cands[:2]
+
+
+def test_asking_for_a_list_is_not_describing_what_was_listed():
+    # 「挙げて」 asks for a list; 「被害を挙げた世帯」 says who answered a survey, and the question asks its share.
+    assert analyse("金融機関と連携しているクラスターを挙げて").kind == "list"
+    assert analyse("自宅で迷惑メールの被害を挙げた世帯はどのくらいの割合？").kind == "number"
