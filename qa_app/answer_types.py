@@ -240,8 +240,18 @@ def defines(text: str, topic: str) -> bool:
 
 
 def has_figure(text: str, unit: str) -> bool:
-    """A figure in the given unit (a regex from ``AskedType.units``)."""
-    return re.search(_FIGURE + f"(?:{unit})", normalise(text)) is not None
+    """A figure in the given unit (a regex from ``AskedType.units``), or a bare figure stated as the count its
+    noun names (「契約者数は8,739万に達した」: statistics often leave out the counter that 「契約者数」 implies)."""
+    text = normalise(text)
+    if re.search(_FIGURE + f"(?:{unit})", text):
+        return True
+    return BARE_COUNTS and any(counted_unit(m.group(1)) == unit for m in _BARE_COUNT.finditer(text))
+
+
+BARE_COUNTS = True
+# A 「…数」 noun, then (after は/が/も, at most a few characters) a figure that no counter or unit follows.
+_BARE_COUNT = re.compile(r"([\u4E00-\u9FFF\u30A0-\u30FF]{1,8}数)[はがも]?[、,]?\s*約?" + _FIGURE +
+                         r"(?![\d,.\u4E00-\u9FFF\u30A0-\u30FF%％])")
 
 
 def count_figures(text: str, unit: str) -> int:

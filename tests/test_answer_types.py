@@ -11,7 +11,7 @@ import pytest
 
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
-from qa_app import extractive as ex
+from qa_app import answer_types, extractive as ex
 from qa_app.answer_types import asked_type, defines, has_figure, holds, is_name
 from qa_app.question import analyse
 
@@ -592,3 +592,14 @@ def test_asking_for_a_list_is_not_describing_what_was_listed():
     # 「挙げて」 asks for a list; 「被害を挙げた世帯」 says who answered a survey, and the question asks its share.
     assert analyse("金融機関と連携しているクラスターを挙げて").kind == "list"
     assert analyse("自宅で迷惑メールの被害を挙げた世帯はどのくらいの割合？").kind == "number"
+
+
+def test_a_bare_figure_stated_as_its_nouns_count_is_in_that_unit(monkeypatch):
+    # Statistics leave out the counter the noun implies: 「契約者数は8,739万」 counts persons.
+    assert has_figure("LTEの契約者数は8,739万に達した。", "[人名]")
+    assert has_figure("企業数は5,714で、前年より増えた。", "社")
+    assert not has_figure("契約者数は前年比13%増となった。", "[人名]")      # a rate, not the count
+    assert not has_figure("利用者数は2015年に最も多かった。", "[人名]")     # a year
+    assert not has_figure("企業数は500で、前年より増えた。", "[人名]")      # companies are not persons
+    monkeypatch.setattr(answer_types, "BARE_COUNTS", False)
+    assert not has_figure("LTEの契約者数は8,739万に達した。", "[人名]")
