@@ -43,7 +43,8 @@ UNITS_EN = {
     r"compan(?:y|ies)|firms?|enterprises?|businesses": "社",
     r"universit(?:y|ies)|colleges?|schools?": "(?:校|大学)",
     r"people|persons?|participants?|members?|staff|employees?|coordinators?|researchers?|students?|engineers?": "[人名]",
-    r"cases?|projects?|applications?|proposals?|patents?|products?|deals?|contracts?|items?": "件",
+    r"cases?|projects?|applications?|proposals?|patents?|products?|deals?|items?": "件",
+    r"contracts?": "(?:件|契約)",
     r"banks?|financial institutions?": "(?:行|機関)",
     r"pairs?|groups?|teams?": "組",
     r"times|visits?": "(?:回|倍)",
@@ -106,6 +107,10 @@ _ADVISES = re.compile(r"必要(?:があ|であ)|べき|注意|留意|気を(?:�
 # "How many tablets / base stations / accounts": a noun UNITS_EN does not know is counted in whatever
 # counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio.
 _ANY_COUNTER = r"(?:(?![年月日時円倍割兆億万千])[\u4E00-\u9FFF\u30A0-\u30FF])+"
+# Words that end the counted noun phrase after "how many" / "number of": auxiliaries, modals, prepositions.
+_NOT_COUNTED = frozenset({"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can",
+                          "could", "should", "may", "might", "must", "of", "in", "at", "on", "for", "by", "with", "from",
+                          "to", "that", "which", "who", "and", "or", "there"})
 _HOW_MANY_ANY_JA = re.compile(r"いくつ")   # 「契約はいくつ」: a count in whatever counter, as above
 _HOW_MANY_EN = re.compile(r"how many\s+(?:\w+\s+){0,2}?(\w+(?: institutions?)?)", re.I)
 _NUMBER_OF_EN = re.compile(r"\bnumber of\s+(?:\w+\s+){0,1}?(\w+(?: institutions?)?)", re.I)
@@ -164,8 +169,15 @@ def asked_type(question: str) -> AskedType:
     for m in _COUNT_OF_JA.finditer(text):
         units[m.start()] = UNITS_JA[_COUNTED_JA[m.group(1)]]
     for m in list(_HOW_MANY_EN.finditer(text)) + list(_NUMBER_OF_EN.finditer(text)):
-        noun = m.group(1).lower()
-        unit = next((u for pattern, u in UNITS_EN.items() if re.fullmatch(pattern, noun)), None)
+        # The counted noun is the first of the next words that names a known kind ("how many design proposals":
+        # proposals, not design); a noun of no known kind is counted in whatever counter the document uses.
+        following = []
+        for word in re.findall(r"\w+(?: institutions?)?", text[m.start() + len(m.group().split()[0]):])[1:4]:
+            if word.lower() in _NOT_COUNTED:
+                break       # the noun phrase ended: "how many procedures should people…" counts procedures
+            following.append(word)
+        unit = next((u for noun in following for pattern, u in UNITS_EN.items() if re.fullmatch(pattern, noun.lower())),
+                    None)
         units[m.start()] = unit or _ANY_COUNTER
     for m in _HOW_MANY_ANY_JA.finditer(text):
         units.setdefault(m.start(), _ANY_COUNTER)

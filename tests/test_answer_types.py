@@ -603,3 +603,11 @@ def test_a_bare_figure_stated_as_its_nouns_count_is_in_that_unit(monkeypatch):
     assert not has_figure("企業数は500で、前年より増えた。", "[人名]")      # companies are not persons
     monkeypatch.setattr(answer_types, "BARE_COUNTS", False)
     assert not has_figure("LTEの契約者数は8,739万に達した。", "[人名]")
+
+
+def test_how_many_counts_the_head_noun_not_its_modifier():
+    # "how many design proposals": proposals are counted (件), not "design"; the phrase ends at the verb.
+    assert asked_type("How many design proposals did the contest receive?").units == ("件",)
+    assert asked_type("What was the number of participating companies?").units == ("社",)
+    assert asked_type("How many procedures should people be able to file online?").units != ("[人名]",)
+    assert asked_type("How many mobile phone contracts were there?").units == ("(?:件|契約)",)
