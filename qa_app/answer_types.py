@@ -255,7 +255,9 @@ def has_figure(text: str, unit: str) -> bool:
     """A figure in the given unit (a regex from ``AskedType.units``), or a bare figure stated as the count its
     noun names (「契約者数は8,739万に達した」: statistics often leave out the counter that 「契約者数」 implies)."""
     text = normalise(text)
-    if re.search(_FIGURE + f"(?:{unit})", text):
+    # A count in whatever counter is never an ordinal: 「第24回大会」 counts nothing.
+    start = r"(?<![第\d,.])" if unit == _ANY_COUNTER else ""
+    if re.search(start + _FIGURE + f"(?:{unit})", text):
         return True
     return BARE_COUNTS and any(counted_unit(m.group(1)) == unit for m in _BARE_COUNT.finditer(text))
 

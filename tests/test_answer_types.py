@@ -611,3 +611,11 @@ def test_how_many_counts_the_head_noun_not_its_modifier():
     assert asked_type("What was the number of participating companies?").units == ("社",)
     assert asked_type("How many procedures should people be able to file online?").units != ("[人名]",)
     assert asked_type("How many mobile phone contracts were there?").units == ("(?:件|契約)",)
+
+
+def test_an_ordinal_is_no_count_in_whatever_counter():
+    # "How many accounts …" takes any counter the document uses; 「第24回大会」 numbers a meeting, it counts nothing.
+    many = asked_type("How many online brokerage accounts were there?").units[0]
+    assert has_figure("口座数は581.5万口座となった。", many)
+    assert not has_figure("第24回万国郵便大会議において採択された。", many)
+    assert has_figure("第24回大会が開かれた。", "回")      # asked 何回目, an ordinal answers
