@@ -521,6 +521,10 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
     """
     words, share = _unheld_compounds_split(english_words(question), frequency)
     stop = _stop_words()
+    if MEASURE_WORDS_DROPPED:
+        # "What share of households…" asks for a percentage (qa_app/answer_types.py); "share" names no subject,
+        # and its senses (分ける, 株, 配当) match what the question is not about.
+        stop = stop | {m.lower() for m in _ASKED_MEASURE.findall(question)}
     out: list[WeightedTerm] = []
     used: set[int] = set()
     for i, word in enumerate(words):
@@ -583,6 +587,11 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
     for (source, _, _, vote), found in zip(asked, chosen):
         out += [WeightedTerm(t, w * vote, source) for t, w in found]
     return _merge(out)
+
+
+_ASKED_MEASURE = re.compile(r"\b(?:what|which|how\s+(?:big|large|high)\s+(?:a|was|is|were|are)(?:\s+the)?)\s+"
+                            r"(share|percentage|proportion|fraction)\s+of\b", re.I)
+MEASURE_WORDS_DROPPED = True
 
 
 # Verbs that are auxiliaries before their phrase ("is in", "have to", "did so"), never its head.

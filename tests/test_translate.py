@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from index.tokenise import terms
+from index import translate
 from index.translate import english_words, headwords, is_name, keyword_terms, year_terms
 
 
@@ -365,3 +366,15 @@ def test_stored_sense_vectors_choose_the_senses_query_time_embedding_chose(corpu
             assert [(wt.term, wt.source) for wt in a] == [(wt.term, wt.source) for wt in b]
             # stored vectors are int8 codes (cosines within ~2e-3 of float32): the same senses, near-equal weights
             assert [wt.weight for wt in a] == pytest.approx([wt.weight for wt in b], rel=0.02)
+
+
+def test_the_measure_a_question_asks_for_is_no_keyword(monkeypatch):
+    # "What share of households…" asks for a percentage; "share" (分ける, 株, 配当) names nothing it is about.
+    question = "What share of households owned a smartphone?"
+    sources = {wt.source.lower() for wt in keyword_terms(question)}
+    assert "share" not in sources and "households" in sources
+    monkeypatch.setattr(translate, "MEASURE_WORDS_DROPPED", False)
+    assert "share" in {wt.source.lower() for wt in keyword_terms(question)}
+    # Elsewhere the word is a subject like any other.
+    monkeypatch.setattr(translate, "MEASURE_WORDS_DROPPED", True)
+    assert "share" in {wt.source.lower() for wt in keyword_terms("Do the firms share their patents?")}
