@@ -525,6 +525,9 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
         # "What share of households…" asks for a percentage (qa_app/answer_types.py); "share" names no subject,
         # and its senses (分ける, 株, 配当) match what the question is not about.
         stop = stop | {m.lower() for m in _ASKED_MEASURE.findall(question)}
+        # "How large / long / often / widely…": the degree asked, not the subject (大きい, ロング, 長い matched anything).
+        stop = stop | {w.lower() for w in re.findall(r"\bhow\s+(\w+)", question, re.I)
+                       if {"ADJ", "ADV"} & set().union(*(word_classes(w.lower()) or {}).values())}
     out: list[WeightedTerm] = []
     used: set[int] = set()
     for i, word in enumerate(words):

@@ -378,3 +378,12 @@ def test_the_measure_a_question_asks_for_is_no_keyword(monkeypatch):
     # Elsewhere the word is a subject like any other.
     monkeypatch.setattr(translate, "MEASURE_WORDS_DROPPED", True)
     assert "share" in {wt.source.lower() for wt in keyword_terms("Do the firms share their patents?")}
+
+
+def test_the_degree_after_how_is_no_keyword():
+    # "How large was…", "how often…": the degree asked; 大きい or 頻繁 would match passages on anything.
+    sources = {wt.source.lower() for wt in keyword_terms("How large was the domestic e-commerce market?")}
+    assert "large" not in sources and "market" in sources
+    assert "often" not in {wt.source.lower() for wt in keyword_terms("How often do households shop online?")}
+    # A noun after "how" is what the question is about.
+    assert "companies" in {wt.source.lower() for wt in keyword_terms("How companies adopt cloud services")}
