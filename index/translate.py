@@ -525,6 +525,8 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
         # "What share of households…" asks for a percentage (qa_app/answer_types.py); "share" names no subject,
         # and its senses (分ける, 株, 配当) match what the question is not about.
         stop = stop | {m.lower() for m in _ASKED_MEASURE.findall(question)}
+        # "At the end of FY2013", "the start of 2020": the date's frame; the year terms search the date itself.
+        stop = stop | {m.lower() for m in _DATE_FRAME.findall(question)}
         # "How large / long / often / widely…": the degree asked, not the subject (大きい, ロング, 長い matched anything).
         stop = stop | {w.lower() for w in re.findall(r"\bhow\s+(\w+)", question, re.I)
                        if {"ADJ", "ADV"} & set().union(*(word_classes(w.lower()) or {}).values())}
@@ -594,6 +596,9 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
 
 _ASKED_MEASURE = re.compile(r"\b(?:what|which|how\s+(?:big|large|high)\s+(?:a|was|is|were|are)(?:\s+the)?)\s+"
                             r"(share|percentage|proportion|fraction)\s+of\b", re.I)
+_DATE_FRAME = re.compile(r"\b(end|beginning|start|middle)\s+of\s+(?:the\s+)?(?:FY\s*|fiscal\s+(?:year\s+)?)?"
+                         r"(?:\d{4}|January|February|March|April|May|June|July|August|September|October|November|December)",
+                         re.I)
 MEASURE_WORDS_DROPPED = True
 
 

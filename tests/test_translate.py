@@ -387,3 +387,9 @@ def test_the_degree_after_how_is_no_keyword():
     assert "often" not in {wt.source.lower() for wt in keyword_terms("How often do households shop online?")}
     # A noun after "how" is what the question is about.
     assert "companies" in {wt.source.lower() for wt in keyword_terms("How companies adopt cloud services")}
+
+
+def test_a_dates_frame_is_no_keyword():
+    # "At the end of FY2020" is a date: its year is searched (year_terms), "end" (終結, 末端) is not.
+    assert "end" not in {wt.source.lower() for wt in keyword_terms("How many carriers were there at the end of FY2020?")}
+    assert "end" in {wt.source.lower() for wt in keyword_terms("What happened at the end of the project?")}
