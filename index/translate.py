@@ -599,6 +599,9 @@ _ASKED_MEASURE = re.compile(r"\b(?:what|which|how\s+(?:big|large|high)\s+(?:a|wa
 _DATE_FRAME = re.compile(r"\b(end|beginning|start|middle)\s+of\s+(?:the\s+)?(?:FY\s*|fiscal\s+(?:year\s+)?)?"
                          r"(?:\d{4}|January|February|March|April|May|June|July|August|September|October|November|December)",
                          re.I)
+# The words an English question asks with rather than about — the measure ("what share of"), the degree after "how"
+# and a date's frame ("at the end of FY2020") — are no keyword terms (README, "Fusion": dev_ict hit@5 0.877 -> 0.885,
+# dev_para facts 0.615 -> 0.641 over the three).
 MEASURE_WORDS_DROPPED = True
 
 
