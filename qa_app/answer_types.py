@@ -25,8 +25,8 @@ from index import morphemes
 from ingest.normalise import normalise
 
 # The figure before a unit: 約10,700, 1億8千万, 47, ８ (NFKC makes digits ASCII).
-_FIGURE = r"\d[\d,.]*\s*(?:(?:兆|億|万|千)\s*(?:\d[\d,.]*\s*)?)*"
-FIGURE = _FIGURE   # a figure as Japanese writes it, myriads and all (1億44万, 2兆1,652億), before its unit
+# Public: the answer step states a figure with it, myriads and all (1億44万, 2兆1,652億).
+FIGURE = r"\d[\d,.]*\s*(?:(?:兆|億|万|千)\s*(?:\d[\d,.]*\s*)?)*"
 
 # Japanese counters a question may ask with 何… and the units that answer them.
 UNITS_JA = {
@@ -257,20 +257,20 @@ def has_figure(text: str, unit: str) -> bool:
     text = normalise(text)
     # A count in whatever counter is never an ordinal: 「第24回大会」 counts nothing.
     start = r"(?<![第\d,.])" if unit == _ANY_COUNTER else ""
-    if re.search(start + _FIGURE + f"(?:{unit})", text):
+    if re.search(start + FIGURE + f"(?:{unit})", text):
         return True
     return BARE_COUNTS and any(counted_unit(m.group(1)) == unit for m in _BARE_COUNT.finditer(text))
 
 
 BARE_COUNTS = True
 # A 「…数」 noun, then (after は/が/も, at most a few characters) a figure that no counter or unit follows.
-_BARE_COUNT = re.compile(r"([\u4E00-\u9FFF\u30A0-\u30FF]{1,8}数)[はがも]?[、,]?\s*約?" + _FIGURE +
+_BARE_COUNT = re.compile(r"([\u4E00-\u9FFF\u30A0-\u30FF]{1,8}数)[はがも]?[、,]?\s*約?" + FIGURE +
                          r"(?![\d,.\u4E00-\u9FFF\u30A0-\u30FF%％])")
 
 
 def count_figures(text: str, unit: str) -> int:
     """How many figures in the given unit the text states (「約6,500件…約1,000件」: 2)."""
-    return len(re.findall(_FIGURE + f"(?:{unit})", normalise(text)))
+    return len(re.findall(FIGURE + f"(?:{unit})", normalise(text)))
 
 
 _COUNTERS = ("社", "件", "人", "名", "校", "大学", "行", "組", "倍", "回", "円", "億円", "万円", "割", "%", "機関", "団体",

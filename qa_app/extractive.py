@@ -589,6 +589,7 @@ def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: Question
         return chosen
     out = list(chosen)
     answered = 0     # later parts answered by an added quote
+    number = info.kind == "number" or "number" in asked_type(info.text).parts
     for clause in later_clauses(info.text):
         if asked_type(clause).explains and not asked_type(clause).units:
             # "…, and how do they benefit?": what follows the first quote in its paragraph explains it.
@@ -596,7 +597,6 @@ def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: Question
             if not any(d in out for d in after):
                 out += [d for d in after if _answers_clause(d, clause)][:1] or after[:1]
             continue
-        number = info.kind == "number" or "number" in asked_type(info.text).parts
         if any(_answers_clause(c, clause, number) for c in out):
             continue
         nxt = next((d for d in _following(cands, out[0], CLAUSE_REACH)
