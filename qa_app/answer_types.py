@@ -112,8 +112,8 @@ _NOT_COUNTED = frozenset({"did", "do", "does", "were", "was", "are", "is", "have
                           "could", "should", "may", "might", "must", "of", "in", "at", "on", "for", "by", "with", "from",
                           "to", "that", "which", "who", "and", "or", "there"})
 _HOW_MANY_ANY_JA = re.compile(r"いくつ")   # 「契約はいくつ」: a count in whatever counter, as above
-_HOW_MANY_EN = re.compile(r"how many\s+(?:\w+\s+){0,2}?(\w+(?: institutions?)?)", re.I)
-_NUMBER_OF_EN = re.compile(r"\bnumber of\s+(?:\w+\s+){0,1}?(\w+(?: institutions?)?)", re.I)
+_HOW_MANY_EN = re.compile(r"how many(?=\s+\w)", re.I)
+_NUMBER_OF_EN = re.compile(r"\bnumber of(?=\s+\w)", re.I)
 _HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA), key=len, reverse=True)) + ")")
 # 「件数は」「参加企業数と…」: a counter or a counted noun before 数 asks for a count as 何件 does.
 _COUNTED_JA = {**{u: u for u in UNITS_JA if u not in ("円", "億", "万", "割", "%", "倍", "年", "回目")},
@@ -172,7 +172,7 @@ def asked_type(question: str) -> AskedType:
         # The counted noun is the first of the next words that names a known kind ("how many design proposals":
         # proposals, not design); a noun of no known kind is counted in whatever counter the document uses.
         following = []
-        for word in re.findall(r"\w+(?: institutions?)?", text[m.start() + len(m.group().split()[0]):])[1:4]:
+        for word in re.findall(r"\w+(?: institutions?)?", text[m.end():])[:3]:
             if word.lower() in _NOT_COUNTED:
                 break       # the noun phrase ended: "how many procedures should people…" counts procedures
             following.append(word)

@@ -611,6 +611,8 @@ def test_how_many_counts_the_head_noun_not_its_modifier():
     assert asked_type("What was the number of participating companies?").units == ("社",)
     assert asked_type("How many procedures should people be able to file online?").units != ("[人名]",)
     assert asked_type("How many mobile phone contracts were there?").units == ("(?:件|契約)",)
+    assert asked_type("How many institutions support it?").units == ("(?:機関|団体)",)
+    assert asked_type("What is the number of institutions?").units == ("(?:機関|団体)",)
 
 
 def test_an_ordinal_is_no_count_in_whatever_counter():
