@@ -24,6 +24,7 @@ from ingest.docid import doc_matches
 from ingest.normalise import is_cjk
 from ingest.records import Chunk
 
+from .editions import document_year, named_editions
 from .embeddings import get_embedder
 from .errors import DegradedSearch, IndexUnavailable
 from . import sense_vectors
@@ -118,6 +119,9 @@ ASKING_WORDS_DROPPED = True
 # A Japanese question's terms also as their synonyms the index holds (index/synonyms.py: スマホ → スマートフォン), at
 # this weight against the term's own 1.
 SYNONYM_WEIGHT = 1.0
+# A question that names an edition ("according to the 2019 white paper", 「令和元年版」: index/editions.py) is
+# searched in the documents of that year only, when the index holds one and not only those.
+NAMED_EDITIONS = True
 RETRY_VECTORS_AFTER = 5.0  # seconds between attempts to reach a Chroma that was down
 
 
@@ -172,6 +176,7 @@ class Retriever:
         self._last_topic: tuple[tuple, dict[bool, np.ndarray]] | None = None   # one search's document topics
         self._titles: list[frozenset[str]] = []          # each document's title terms, by document number
         self._doc_ids: list[str] = []                     # each document's id, by document number
+        self._doc_years: list[int | None] = []           # the year each document names itself by (index/editions.py)
         self._word_vectors: OrderedDict[str, np.ndarray] = OrderedDict()   # translated words, their senses: LRU
         self._stored_senses = sense_vectors.load(self.index_dir, self.embedder.model_name)  # embedded at ingest
         self._word_lock = threading.Lock()               # searches on several threads share that cache
@@ -246,6 +251,8 @@ class Retriever:
                section: str | None = None) -> list[Passage]:
         self.refresh()
         doc_ids = self.resolve_docs(docs)
+        if doc_ids is None and NAMED_EDITIONS:
+            doc_ids = self.named_edition(query)
         dense: list[str] = []
         keyword: list[str] = []
         wanted: list[tuple[str, float]] = []
@@ -278,6 +285,16 @@ class Retriever:
         keyword_rank = {cid: r for r, cid in enumerate(keyword, start=1)}
         return [Passage(chunks[cid], fused[cid], dense_rank.get(cid), keyword_rank.get(cid))
                 for cid in best if cid in chunks][:k]
+
+    def named_edition(self, query: str) -> list[str] | None:
+        """The documents of the edition the question names ("the 2019 white paper"), which its search keeps
+        to; None unless the index holds some and others besides."""
+        years = named_editions(query)
+        if not years:
+            return None
+        self._row_documents()
+        kept = [d for d, year in zip(self._doc_ids, self._doc_years) if year in years]
+        return kept if kept and len(kept) < len(self._doc_ids) else None
 
     def _fused_nearby(self, query: str, dense: list[str], searched: list[tuple[str, float]],
                       wanted: list[tuple[str, float]], weights: dict[str, float]) -> dict[str, float]:
@@ -356,6 +373,7 @@ class Retriever:
             rows[rows < 0] = len(docs)      # chunks the store dropped meanwhile: counted as one more document
             self._titles = [frozenset(terms(d.title)) for d in records]   # before the rows: all are read together
             self._doc_ids = docs
+            self._doc_years = [document_year(d.title, d.doc_id) for d in records]
             self._row_docs = (self.keyword, rows)
         return self._row_docs[1]
 

@@ -352,6 +352,8 @@ def cmd_ask(args) -> int:
         print(json.dumps(answer.as_json(), ensure_ascii=False))
         return 0
     print(answer.answer + "\n")
+    for note in answer.notes:
+        print(f"  ({note})")
     shown = answer.citations or []
     for c in shown:
         about = f" — {c.subject}" if c.subject else ""

@@ -96,6 +96,10 @@ class AnswerEngine:
         for citation in answer.citations:
             verify(citation, passages)
         answer.passages = passages[:PASSAGES]
+        kept_to = self.retriever.named_edition(question) if docs is None else None
+        if kept_to:
+            titles = {d.doc_id: d.title for d in self.retriever.store.documents()}
+            answer.notes.append(edition_note(info.language, [titles.get(d, d) for d in kept_to]))
         timings["total"] = (time.perf_counter() - t0) * 1000
         answer.timings_ms = timings
         return answer
@@ -180,6 +184,14 @@ def _quote(c: ex.Candidate) -> rf.Quote:
     before = tuple(chunk.text[s:e] for s, e in chunk.sentences[:c.index] if e <= c.start)
     return rf.Quote(c.text, before, chunk.text, f"{chunk.context}\n{chunk.subject}\n{chunk.title}",
                     table=chunk.text.lstrip().startswith("|"))
+
+
+def edition_note(language: str, titles: list[str]) -> str:
+    """Says that the search kept to the edition the question names, so a reader knows what was not searched."""
+    named = "、".join(titles) if language == "ja" else "; ".join(titles)
+    if language == "ja":
+        return f"質問が版を指定しているため、{named} のみを検索しました。"
+    return f"Searched only {named}, the edition the question names."
 
 
 def _refused(question: str, info: QuestionInfo, reason: str) -> Answer:

@@ -87,6 +87,8 @@ if entry.get("warning"):
     st.warning("キーワード検索のみ / Keyword search only: " + S.md(entry["warning"]))
 if answer.answerable:
     st.markdown(S.md(answer.answer))
+    for note in answer.notes:     # e.g. the search kept to the edition the question names
+        st.caption("注 / Note: " + S.md(note))
 else:
     st.warning(S.md(answer.answer or "回答できません / No answer found in the documents."))
     for note in answer.notes:
