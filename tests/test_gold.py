@@ -11,6 +11,10 @@
 - ``dev_coord.jsonl``: a fourth development set over the bundled corpus, a new coordinator's
   questions in their own words (checked as dev_para's are), off-subject ones among the
   unanswerable; grounded in the seeds as dev and test are, and sharing no evidence with test.
+- ``dev_real.jsonl``: a fifth development set over six published PDFs in ../shared/realpdfs (the
+  three MEXT chapters of test_newdocs and three pdfminer samples), never copied into the repo; its
+  grounding checks read the parser's text of those PDFs and skip without them, and it shares no
+  evidence or question with either test split.
 
 The structural checks need only the files. The grounding checks read the seed texts in
 ../shared/seeds (evidence verbatim on one line of a gold document's seed, facts supported, 004's
@@ -42,6 +46,7 @@ SPLITS = {
     "dev_ict": ("dev_ict.jsonl", "devict"),
     "dev_para": ("dev_para.jsonl", "devpara"),
     "dev_coord": ("dev_coord.jsonl", "devcoord"),
+    "dev_real": ("dev_real.jsonl", "devreal"),
 }
 CORPUS_SPLITS = ("dev", "test", "dev_coord")   # the splits over the bundled corpus
 # dev_ict's documents: doc id (the PDF's stem as the index names it) -> its text in ../shared
@@ -50,6 +55,10 @@ ICT_DOCS = {"ict_white_paper_h17": "h17.txt", "ict_white_paper_r4": "r4.txt",
             "ict_white_paper_r1": "r1.txt", "ict_white_paper_h23": "h23.txt"}
 # dev_para's documents: three editions no other gold file uses
 PARA_DOCS = {"ict_white_paper_h21": "h21.txt", "ict_white_paper_h26": "h26.txt", "ict_white_paper_r3": "r3.txt"}
+# dev_real's documents: the PDFs' stems in ../shared/realpdfs (as the index names them)
+REALPDFS = REPO.parent / "shared" / "realpdfs"
+REAL_DOCS = ("mext_st_whitepaper_r6_ch1", "mext_st_whitepaper_r6_ch2", "mext_st_whitepaper_r6_ch5",
+             "pdfminer_jo_vertical", "pdfminer_kampo_gazette_vertical", "pdfminer_nlp2004slides")
 
 DOC_IDS = ("000", "001", "002", "003", "004")
 TYPES = {"list", "fact", "number", "how-why", "unanswerable"}
@@ -109,6 +118,8 @@ def allowed_docs(split: str) -> set[str]:
         return set(ICT_DOCS)
     if split == "dev_para":
         return set(PARA_DOCS)
+    if split == "dev_real":
+        return set(REAL_DOCS)
     return set(newdoc_ids()) if split == "newdocs" else set(DOC_IDS)
 
 
@@ -523,7 +534,7 @@ def copied_run(question: str, quotes: list[str]) -> str:
     return best
 
 
-@pytest.mark.parametrize("name", ("dev_para", "dev_coord"))
+@pytest.mark.parametrize("name", ("dev_para", "dev_coord", "dev_real"))
 def test_questions_paraphrase_their_evidence(name):
     """dev_para and dev_coord exist to judge the rules on questions in a user's own words: no
     Japanese question shares a run of PARAPHRASE_RUN characters with its evidence, unless the run
@@ -561,3 +572,74 @@ def test_dev_coord_size_and_mix():
     for kind in TYPES:
         assert {r["language"] for r in gold if r["type"] == kind} == LANGUAGES, kind
     assert sum(len(r["docs"]) == 2 for r in gold) >= 2
+
+
+# ---------------------------------------------------------------- dev_real (fifth development set)
+
+
+def test_dev_real_size_and_mix():
+    """≥35 questions, ≥35 % English, ≥15 % unanswerable, every type in both languages, most over the
+    three MEXT chapters."""
+    gold = load_split("dev_real")
+    languages, types = shares(gold)
+    assert len(gold) >= 35, len(gold)
+    assert languages["en"] >= 0.35 * len(gold), languages
+    assert types["unanswerable"] >= 0.15 * len(gold), types
+    assert set(types) == TYPES, types
+    for kind in TYPES:
+        assert {r["language"] for r in gold if r["type"] == kind} == LANGUAGES, kind
+    answered = [r for r in gold if answerable(r)]
+    mext = [r for r in answered if any(d.startswith("mext_") for d in r["docs"])]
+    assert len(mext) * 2 > len(answered), (len(mext), len(answered))
+
+
+@pytest.fixture(scope="module")
+def realpdfs_parsed() -> tuple[dict[str, list[str]], dict[str, str]]:
+    """dev_real's PDFs as the ingest reads them: each one's text lines (block by block, as the parser
+    gives them) and its normalised indexed text (parser + chunker), by doc id."""
+    paths = [REALPDFS / f"{doc}.pdf" for doc in REAL_DOCS]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        pytest.skip(f"{missing[0]} is absent: dev_real's PDFs live in ../shared/realpdfs, never in the repo")
+    from ingest.chunker import chunk_document
+    from ingest.parser import parse_pdf
+
+    lines: dict[str, list[str]] = {}
+    texts: dict[str, str] = {}
+    for path in paths:
+        document = parse_pdf(path)
+        lines[path.stem] = [line for page in document.pages for block in page.blocks
+                            for line in block.text.splitlines()]
+        _, chunks = chunk_document(document)
+        texts[path.stem] = "\n".join(normalise(c.text) for c in chunks)
+    return lines, texts
+
+
+def test_dev_real_evidence_and_facts_in_indexed_text(realpdfs_parsed):
+    """Every quote verbatim on one line of a gold PDF's parsed text (a quote under 8 characters only as
+    a whole line) and, after normalisation, in the passages the index holds; every fact group has an
+    alternative in the gold PDFs' indexed text."""
+    lines, texts = realpdfs_parsed
+    records = load_split("dev_real")
+    problems = missing_from_index(records, texts)
+    for r in records:
+        for quote in r["evidence"]:
+            if not any(lines_holding(quote, lines[d]) for d in r["docs"]):
+                problems.append(f"{r['id']}: {quote!r} is not verbatim on one parsed line of {r['docs']}")
+        text = "\n".join(texts[d] for d in r["docs"])
+        for group in r["facts"]:
+            if not any(normalise(alt) in text for alt in group):
+                problems.append(f"{r['id']}: no alternative of {group} in {r['docs']}")
+    assert not problems, "\n".join(problems)
+
+
+def test_dev_real_shares_no_evidence_or_question_with_test():
+    """dev_real was written after both test splits were frozen, three of its PDFs being test_newdocs'.
+    Only dev_real ids are reported: the test questions' text is never printed."""
+    frozen = load_split("test") + load_split("newdocs")
+    asked = {normalise(t["question"]) for t in frozen}
+    real = load_split("dev_real")
+    leaks = sorted({r["id"] for r in real for t in frozen if shares_evidence(r["evidence"], t["evidence"])})
+    repeated = [r["id"] for r in real if normalise(r["question"]) in asked]
+    assert not leaks, f"dev_real questions quoting test evidence: {leaks}"
+    assert not repeated, f"dev_real questions repeating a test question: {repeated}"
