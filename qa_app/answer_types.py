@@ -24,9 +24,11 @@ from functools import lru_cache
 from index import morphemes
 from ingest.normalise import normalise
 
-# The figure before a unit: 約10,700, 1億8千万, 47, ８ (NFKC makes digits ASCII).
+# The figure before a unit: 約10,700, 1億8千万, 47, ８ (NFKC makes digits ASCII), and 「6 ,329」 as text extraction
+# sometimes spaces a proportional font's thousands comma.
 # Public: the answer step states a figure with it, myriads and all (1億44万, 2兆1,652億).
-FIGURE = r"\d[\d,.]*\s*(?:(?:兆|億|万|千)\s*(?:\d[\d,.]*\s*)?)*"
+_DIGITS = r"\d(?:[\d,.]| (?=[,.]\d))*"
+FIGURE = _DIGITS + r"\s*(?:(?:兆|億|万|千)\s*(?:" + _DIGITS + r"\s*)?)*"
 
 # Japanese counters a question may ask with 何… and the units that answer them.
 UNITS_JA = {
@@ -105,8 +107,9 @@ _ADVICE = re.compile(r"気を(?:つけ|付け)|注意(?:点|すべき|する)|�
 _ADVISES = re.compile(r"必要(?:があ|であ)|べき|注意|留意|気を(?:つけ|付け)|ならない|望ましい|避け")
 
 # "How many tablets / base stations / accounts": a noun UNITS_EN does not know is counted in whatever
-# counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio.
-_ANY_COUNTER = r"(?:(?![年月日時円倍割兆億万千])[\u4E00-\u9FFF\u30A0-\u30FF])+"
+# counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio, or
+# the number of a figure, table or page (「1-2-4図」, 「3表」, 「12頁」: a label, not a count).
+_ANY_COUNTER = r"(?:(?![年月日時円倍割兆億万千図表頁])[\u4E00-\u9FFF\u30A0-\u30FF])+"
 # Words that end the counted noun phrase after "how many" / "number of": auxiliaries, modals, prepositions.
 _NOT_COUNTED = frozenset({"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can",
                           "could", "should", "may", "might", "must", "of", "in", "at", "on", "for", "by", "with", "from",
@@ -251,12 +254,43 @@ def defines(text: str, topic: str) -> bool:
     return re.search(key + r"(?:\([^)]{1,30}\)|とは|というのは)", flat) is not None
 
 
+# Laws, gazettes and vertical text write figures in kanji (「一・五メートル」, 「七十歳以上」, 「百四十九号」). A run of kanji
+# numerals counts as a figure only before a measure or counter: alone it is a word's part (九州, 十分, 一般, 千葉).
+_KANJI_VALUES = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_KANJI_POWERS = {"十": 10, "百": 100, "千": 1000}
+_KANJI_FIGURE = re.compile(r"(?<![第数何幾\d,.〇零一二三四五六七八九十百千])([〇零一二三四五六七八九十百千]+)(?:・([〇零一二三四五六七八九]+))?"
+                           r"(?=(?:万|億)?(?:メートル|キロ|グラム|トン|リットル|パーセント|センチ|ミリ|歳|人|名|件|社|校|"
+                           r"回|倍|割|か月|箇月|年|日|時間|円|台|個|機関|団体))")
+
+
+def _kanji_integer(run: str) -> int:
+    if not any(c in _KANJI_POWERS for c in run):      # 一九九五: digit by digit
+        return int("".join(str(_KANJI_VALUES[c]) for c in run))
+    total, digit = 0, None
+    for c in run:
+        if c in _KANJI_POWERS:
+            total += (1 if digit is None else digit) * _KANJI_POWERS[c]
+            digit = None
+        else:
+            digit = _KANJI_VALUES[c]
+    return total + (digit or 0)
+
+
+def arabic_figures(text: str) -> str:
+    """Kanji figures before a measure or counter written in digits (「一・五メートル」 → 「1.5メートル」)."""
+    def arabic(m: re.Match) -> str:
+        whole = str(_kanji_integer(m.group(1)))
+        return whole + ("." + "".join(str(_KANJI_VALUES[c]) for c in m.group(2)) if m.group(2) else "")
+    return _KANJI_FIGURE.sub(arabic, text)
+
+
 def has_figure(text: str, unit: str) -> bool:
     """A figure in the given unit (a regex from ``AskedType.units``), or a bare figure stated as the count its
     noun names (「契約者数は8,739万に達した」: statistics often leave out the counter that 「契約者数」 implies)."""
-    text = normalise(text)
-    # A count in whatever counter is never an ordinal: 「第24回大会」 counts nothing.
-    start = r"(?<![第\d,.])" if unit == _ANY_COUNTER else ""
+    text = arabic_figures(normalise(text))
+    # A count in whatever counter is never an ordinal: 「第24回大会」 counts nothing, nor does the last number
+    # of a section or figure number (「第1-2-4図」, 「2-3節」).
+    start = r"(?<![第\d,.\-‐‑–−])" if unit == _ANY_COUNTER else ""
     if re.search(start + FIGURE + f"(?:{unit})", text):
         return True
     return BARE_COUNTS and any(counted_unit(m.group(1)) == unit for m in _BARE_COUNT.finditer(text))
@@ -270,7 +304,7 @@ _BARE_COUNT = re.compile(r"([\u4E00-\u9FFF\u30A0-\u30FF]{1,8}数)[はがも]?[�
 
 def count_figures(text: str, unit: str) -> int:
     """How many figures in the given unit the text states (「約6,500件…約1,000件」: 2)."""
-    return len(re.findall(FIGURE + f"(?:{unit})", normalise(text)))
+    return len(re.findall(FIGURE + f"(?:{unit})", arabic_figures(normalise(text))))
 
 
 _COUNTERS = ("社", "件", "人", "名", "校", "大学", "行", "組", "倍", "回", "円", "億円", "万円", "割", "%", "機関", "団体",
@@ -357,7 +391,7 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
     """Whether text holds an answer of the asked part ("number" needs ``unit``)."""
     text = normalise(text)
     if part == "number":
-        return has_figure(text, unit) if unit else bool(re.search(r"\d", text))
+        return has_figure(text, unit) if unit else bool(re.search(r"\d", arabic_figures(text)))
     if part == "date":
         return _DATE.search(text) is not None
     if part == "person":

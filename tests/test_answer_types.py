@@ -6,13 +6,15 @@ or the corpus); the shapes run the real scoring helpers over real ``Chunk``s.
 
 from __future__ import annotations
 
+import re
 import numpy as np
 import pytest
 
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
 from qa_app import answer_types, extractive as ex
-from qa_app.answer_types import asked_type, defines, has_figure, holds, is_name
+from qa_app.answer_types import (FIGURE, arabic_figures, asked_type, count_figures, defines, has_figure, holds,
+                                  is_name)
 from qa_app.question import analyse
 
 
@@ -108,6 +110,31 @@ def test_an_unknown_counted_noun_takes_the_documents_counter():
     assert asked_type("出荷台数はいくつだった？").units == (unit,)   # 「いくつ」 counts the same way
     assert has_figure("世界出荷台数は2.17億台と前年から増えた。", unit) and has_figure("基地局数は約2.1 万局", unit)
     assert not any(has_figure(t, unit) for t in ("2013年度末", "平成25年3月末", "4兆1,277億円", "1.5倍", "36.3%"))
+
+
+def test_a_figure_or_section_number_counts_nothing():
+    # 「第1-5-2図」, 「2-3節」 and 「図表3-2-2-9 総務省…」 carry numbers that answer no "how many".
+    unit = asked_type("台数はいくつ？").units[0]
+    for label in ("■第1-5-2図/生成AIを活用した車体のデザイン", "2-3節で述べたとおり", "図表3-2-2-9 総務省に寄せられた件数",
+                  "第24回大会が開かれた"):
+        assert not has_figure(label, unit), label
+    assert has_figure("出荷は12台だった", unit) and has_figure("約300社が参加", unit)
+
+
+def test_a_thousands_comma_spaced_by_extraction_is_still_one_figure():
+    assert re.findall(FIGURE + "件", "相談件数は6 ,329件で増加") == ["6 ,329件"]
+    assert count_figures("相談件数は6 ,329件で増加", "件") == 1
+
+
+def test_kanji_figures_before_a_measure_or_counter_are_figures():
+    # Laws and vertical text write figures in kanji; a kanji numeral inside a word (九州, 十分, 一般) is none.
+    assert arabic_figures("「一・五メートル」を「一メートル」に改め") == "「1.5メートル」を「1メートル」に改め"
+    assert arabic_figures("七十歳以上の者、二千三百四十五人、一九九五年") == "70歳以上の者、2345人、1995年"
+    for text in ("九州の十分な一般企業", "政令第百四十九号", "第百四十九人", "数百人", "83,739百万円"):
+        assert arabic_figures(text) == text, text
+    unit = asked_type("長さはいくつに変わった？").units[0]
+    assert has_figure("「一メートル」に改め", unit) and not has_figure("九州地域の企業", unit)
+    assert holds("幼児七十歳以上の者", "number", "[人名]") is False and holds("三十人が参加した", "number", "[人名]")
 
 
 def test_where_and_when_questions_are_not_lists():
