@@ -77,6 +77,10 @@ COUNTRIES = True
 # A romanised place name JMnedict knows also as its katakana readings (Java → ジャワ, Seattle → シアトル), not only its
 # kanji spellings: a foreign place is written in katakana, its kanji (瓜哇) is an ateji no modern document uses.
 FOREIGN_PLACES = True
+# A capitalised word the index holds as written (Sudachi reads "Swallow" as スワロー, "Tay" as tay) is a name the documents
+# also write (a model, a product, a firm): kept as a keyword term beside its translations, which alone read the model
+# 「Swallow」 as 燕子 and called it unknown. Issue 9 (README, "Fusion").
+CAPITALISED_NAMES = True
 # Tried, not kept (README, "Fusion"; measured before retrieve.py's 359acbe); the mechanisms stay, tested:
 # a sense whose English side is another part of speech than the word's form is not its translation ("firms" is no
 # adjective: not 強固). The corpus holds no noun sense JMdict glosses "firm" (企業 is glossed "company"), so "firms"
@@ -532,6 +536,8 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
                        if {"ADJ", "ADV"} & set().union(*(word_classes(w.lower()) or {}).values())}
     out: list[WeightedTerm] = []
     used: set[int] = set()
+    if CAPITALISED_NAMES and frequency is not None:
+        out += _capitalised_names(words, stop, frequency)
     for i, word in enumerate(words):
         if is_name(word):
             held = [t for t in dict.fromkeys(terms(word)) if frequency is None or frequency(t) > 0]
@@ -592,6 +598,36 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
     for (source, _, _, vote), found in zip(asked, chosen):
         out += [WeightedTerm(t, w * vote, source) for t, w in found]
     return _merge(out)
+
+
+_TITLE_JOINS = frozenset({"and", "of", "for", "the", "&"})
+
+
+def _capitalised_names(words: list[str], stop: frozenset[str], frequency: Callable[[str], int]) -> list[WeightedTerm]:
+    """A capitalised word, or a run of them as one ("Sakana AI", one token in the index), that the index holds as written.
+
+    Their translations are still looked up (the words are not marked used); countries are left to their own
+    terms ("Japan" would otherwise add ジャパン, which the documents write for brands, beside 日本)."""
+    out: list[WeightedTerm] = []
+    run: list[str] = []
+    padded = [*words, ""]
+    for i, word in enumerate(padded):
+        if word[:1].isupper() and word.lower() not in stop and not countries.named([word]):
+            run.append(word)
+            continue
+        if run and word in _TITLE_JOINS and padded[i + 1][:1].isupper():   # "Nippon Telegraph and Telephone …"
+            run.append(word)
+            continue
+        # A run's words alone are title case ("the Industrial Cluster Plan": プラン, クラスター), not names; only the
+        # run as one token can be ("Sakana AI" → sakana ai).
+        spans = [run] if len(run) > 1 or (run and not is_name(run[0])) else []
+        for span in spans:
+            source = " ".join(span)
+            found = list(dict.fromkeys(terms(source)))
+            if len(found) == 1 and frequency(found[0]) > 0:     # read as one word: split, its parts are words again
+                out.append(WeightedTerm(found[0], 1.0, source))
+        run = []
+    return out
 
 
 _ASKED_MEASURE = re.compile(r"\b(?:what|which|how\s+(?:big|large|high)\s+(?:a|was|is|were|are)(?:\s+the)?)\s+"

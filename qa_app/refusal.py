@@ -290,9 +290,13 @@ def concepts_en(weighted: Iterable, frequency: Callable[[str], int], n_chunks: i
     # A phrase the dictionary knows but no passage uses ("spend on", "weather forecast") one of whose words the
     # index holds a sense of ("spend", "forecast"): that word stands for itself; only the rest ("weather") is unknown.
     known_words = {c.label.lower() for c in out if c.known and " " not in c.label}
+    # And a word of a name the index holds whole ("Sakana" of 「Sakana AI」, one token) is that name, not a word unknown.
+    in_known_phrases = {w.lower() for c in out if c.known and " " in c.label for w in c.label.split()}
     kept = []
     for c in out:
         words = c.label.split()
+        if not c.known and len(words) == 1 and c.label.lower() in in_known_phrases:
+            continue
         if c.known or len(words) < 2 or not {w.lower() for w in words} & known_words:
             kept.append(c)
             continue

@@ -143,6 +143,16 @@ def test_the_unknown_share_leaves_out_names_and_words_that_cannot_be_nouns():
     assert rf.unknown_share([]) == 0.0
 
 
+def test_a_word_of_a_name_the_index_holds_whole_is_not_unknown():
+    # 「Sakana AI」 is one token in the index: "Sakana" alone (JMnedict reads it 無悪) is part of that name.
+    from index.translate import WeightedTerm
+    held = {"sakana ai": 2, "ai": 30}
+    weighted = [WeightedTerm("sakana ai", 1.0, "Sakana AI"), WeightedTerm("ai", 1.0, "AI"), WeightedTerm("無悪", 1.0, "Sakana"),
+                WeightedTerm("告げる", 1.0, "announce")]
+    labels = {c.label for c in rf.concepts_en(weighted, lambda t: held.get(t, 0), 100)}
+    assert "Sakana" not in labels and {"Sakana AI", "AI", "announce"} <= labels
+
+
 def test_the_quote_scope_is_the_sentence_and_the_ones_just_before_it():
     before = ("一文目。", "二文目。", "三文目。")
     assert rf.Quote("四文目。", before, "", "").scope == "二文目。\n三文目。\n四文目。"

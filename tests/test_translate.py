@@ -111,6 +111,25 @@ def test_latin_names_and_acronyms_stay_as_keywords():
     assert set(terms("NEDO")) <= found
 
 
+def test_a_capitalised_word_the_index_holds_as_written_is_kept_beside_its_translations():
+    # 「Swallow」 (a model's name) is held as Sudachi reads it; its translations alone would be 燕子, 飲み下す.
+    held = {terms("Swallow")[0]: 2, "モデル": 5, "燕子": 1}
+    found = keyword_terms("Which sizes of the Swallow model exist?", frequency=lambda t: held.get(t, 0))
+    assert {terms("Swallow")[0], "モデル"} <= {wt.term for wt in found}
+    # A run of capitalised words counts as a name only as one token ("Sakana AI" is one in the index); its words
+    # alone are title case, not names.
+    whole = {terms("Sakana AI")[0]: 2}
+    found = keyword_terms("What did Sakana AI announce?", frequency=lambda t: whole.get(t, 0))
+    assert terms("Sakana AI")[0] in {wt.term for wt in found}
+    common = {t: 9 for w in ("Industrial", "Cluster", "Plan") for t in terms(w)}
+    words = english_words("Who joined the Industrial Cluster Plan?")
+    assert translate._capitalised_names(words, translate._stop_words(), lambda t: common.get(t, 0)) == []
+    # Nor is a country a name to keep as written: "Japan" is 日本 in the documents, not ジャパン.
+    brand = {t: 9 for t in terms("Japan")}
+    assert translate._capitalised_names(english_words("Is Japan ahead?"), translate._stop_words(),
+                                        lambda t: brand.get(t, 0)) == []
+
+
 def test_a_name_like_word_the_index_does_not_hold_is_translated():
     # An abbreviation JMdict glosses as written ("R&D" is a gloss of 研究開発) reaches the keyword leg when the
     # index does not hold it as a name; one the index holds stays as it is.
