@@ -252,6 +252,7 @@ PLURAL_ENUMERATIONS = True  # the enumeration bonus also for plural things that 
 W_ENUMERATION = 0.15       # "which countries/regions": a sentence naming ENUMERATION places or more
 W_DEFINES = 0.15           # "what is X": the sentence that glosses X
 EXPLAIN_FOLLOWING = 3      # how/why: sentences after the topic sentence, same passage
+EXPLAIN_PRECEDING = 2      # how/why whose best sentence ends its paragraph: the ones before it that lead to it
 MAX_ANSWER_CHARS = 400     # the quoted text of one answer, at most (issue 9: short answers)
 PART_REACH = 3             # a second asked figure is looked for this many sentences on first
 CLAUSE_REACH = 6           # a later clause's answer is looked for this far on in the first quote's paragraph
@@ -372,6 +373,21 @@ def _following(cands: list[Candidate], c: Candidate, reach: int) -> list[Candida
     return out
 
 
+def _preceding(cands: list[Candidate], c: Candidate, reach: int) -> list[Candidate]:
+    """The sentences before c in its paragraph (none across a line break, a table, a heading or a bullet), in order."""
+    before = {d.index: d for d in cands if d.chunk.chunk_id == c.chunk.chunk_id and c.index - reach <= d.index < c.index}
+    out: list[Candidate] = []
+    later = c
+    for i in range(c.index - 1, c.index - reach - 1, -1):
+        d = before.get(i)
+        if d is None or "\n" in c.chunk.text[d.end:later.start] or \
+                later.text.lstrip().startswith(("|", "■", "●", "○", "【")) or d.text.lstrip().startswith(("|", "■", "【")):
+            break
+        out.insert(0, d)
+        later = d
+    return out
+
+
 def _years(c: Candidate) -> set[str]:
     """The years a sentence names (a table row: its own line). A fiscal year with its era left out
     (a table's 「14年度」) is read in each era it could belong to."""
@@ -479,7 +495,16 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
         return _within(_later_parts(chosen, cands, info)), None
     if asked.explains:
         top = ranked[0]
-        return _within(_later_parts([top, *_following(cands, top, EXPLAIN_FOLLOWING)], cands, info)), None
+        after = _following(cands, top, EXPLAIN_FOLLOWING)
+        before: list[Candidate] = []
+        if not after:   # 「…。こうした…。TRIは既に…教えています。」: what it is lies before the sentence that matched
+            room = MAX_ANSWER_CHARS - len(top.text)
+            for d in reversed(_preceding(cands, top, EXPLAIN_PRECEDING)):
+                if len(d.text) > room:
+                    break
+                before.insert(0, d)
+                room -= len(d.text)
+        return _within(_later_parts([*before, top, *after], cands, info)), None
     chosen = pick(cands)
     if chosen and asked.topic and DEFINED_GOES_ON and \
             re.sub(r"\s+", "", asked.topic).lower() in re.sub(r"\s+", "", chosen[0].text).lower():

@@ -205,6 +205,19 @@ def test_how_why_quotes_the_topic_sentence_and_the_ones_after_it():
     assert [c.index for c in chosen] == [3, 4]
 
 
+def test_how_why_whose_best_sentence_ends_its_paragraph_quotes_the_ones_that_lead_to_it():
+    # The method is named two sentences before the one that matched; the paragraph before is another subject.
+    text = ("西部会は展示会を開く。\n北部会は新しい検査法を発表した。この方法で検査の手間が減る。"
+            "北部会は既に、部品を一つも壊さずに検査している。\n■図1/検査の様子")
+    q = "北部会はどうやって部品を検査している？"
+    cands = _cands(text, [0.1, 0.3, 0.2, 0.9, 0.1])
+    chosen, _ = _shape(cands, q)
+    assert [c.index for c in chosen] == [1, 2, 3]
+    # With sentences after it, the best sentence opens the answer as before.
+    cands = _cands(PASSAGE, [0.2, 0.3, 0.4, 0.9, 0.5])
+    assert [c.index for c in _shape(cands, "なぜ成約が多いのか？")[0]] == [3, 4]
+
+
 def test_a_figure_in_another_unit_is_refused(monkeypatch):
     assert ex.UNIT_REFUSAL   # on as shipped (README, "Answers": alone it refuses 8 / 1 over the development sets)
     q = "商談会には何校が参加した？"
