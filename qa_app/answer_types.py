@@ -84,7 +84,7 @@ _ORG = re.compile(r"\bwhich (?:organi[sz]ations?|institutions?|agenc(?:y|ies)|un
                   r"|どの(?:機関|団体|大学|組織)|(?:機関|団体|組織)は[?？]?$", re.I)
 _WHERE = re.compile(r"\bwhere\b|\bwhich (?:\w+ )?(?:countr(?:y|ies)|regions?|cit(?:y|ies)|prefectures?|places?)\b"
                     r"|どこ(?!まで)|どの(?:地域|国|場所|都市)|場所は", re.I)   # 「どこまで」 asks how far, not where
-_WHEN = re.compile(r"\bwhen\b|\bwhat year\b|\bwhich year\b|いつ|何年(?!間)|何月|時期", re.I)
+_WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day)\b|いつ|何年(?!間)|何月|何日(?!間)|時期", re.I)
 _WHY = re.compile(r"\bwhy\b|\bwhat (?:made|makes)\b|\breasons?\b|なぜ|何故|どうして|理由|要因|背景", re.I)
 _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|have)\b|\bin what way"
                   r"|どうやって|どのように|どのような(?:方法|工夫|仕組み)|どう(?:して|やって|する|いう|連携)|方法|工夫|仕組み", re.I)
@@ -107,9 +107,10 @@ _ADVICE = re.compile(r"気を(?:つけ|付け)|注意(?:点|すべき|する)|�
 _ADVISES = re.compile(r"必要(?:があ|であ)|べき|注意|留意|気を(?:つけ|付け)|ならない|望ましい|避け")
 
 # "How many tablets / base stations / accounts": a noun UNITS_EN does not know is counted in whatever
-# counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio, or
-# the number of a figure, table or page (「1-2-4図」, 「3表」, 「12頁」: a label, not a count).
-_ANY_COUNTER = r"(?:(?![年月日時円倍割兆億万千図表頁])[\u4E00-\u9FFF\u30A0-\u30FF])+"
+# counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio, the
+# number of a figure, table or page (「1-2-4図」, 「3表」, 「12頁」: a label, not a count) or a rank or serial
+# (「2位相当」, 「3番目」, 「1号機」, 「4次元」: which one, not how many).
+_ANY_COUNTER = r"(?:(?![年月日時円倍割兆億万千図表頁位番号次])[\u4E00-\u9FFF\u30A0-\u30FF])+"
 # Words that end the counted noun phrase after "how many" / "number of": auxiliaries, modals, prepositions.
 _NOT_COUNTED = frozenset({"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can",
                           "could", "should", "may", "might", "must", "of", "in", "at", "on", "for", "by", "with", "from",
@@ -260,7 +261,7 @@ _KANJI_VALUES = {c: i for i, c in enumerate("〇一二三四五六七八九")} |
 _KANJI_POWERS = {"十": 10, "百": 100, "千": 1000}
 _KANJI_FIGURE = re.compile(r"(?<![第数何幾\d,.〇零一二三四五六七八九十百千])([〇零一二三四五六七八九十百千]+)(?:・([〇零一二三四五六七八九]+))?"
                            r"(?=(?:万|億)?(?:メートル|キロ|グラム|トン|リットル|パーセント|センチ|ミリ|歳|人|名|件|社|校|"
-                           r"回|倍|割|か月|箇月|年|日|時間|円|台|個|機関|団体))")
+                           r"回|倍|割|か月|箇月|年|月|日|時間|円|台|個|機関|団体))")
 
 
 def _kanji_integer(run: str) -> int:
@@ -335,7 +336,7 @@ def same_count(a: str, b: str) -> bool:
     return any(re.fullmatch(a, k) and re.fullmatch(b, k) for k in _COUNTERS)
 
 
-_DATE = re.compile(r"(?:19|20)\d{2}\s*年|(?:平成|昭和|令和)\s*(?:\d{1,2}|元)\s*年|\d{1,2}\s*月|年度|\b(?:19|20)\d{2}\b")
+_DATE = re.compile(r"(?:19|20)\d{2}\s*年|(?:明治|大正|昭和|平成|令和)\s*(?:\d{1,2}|元)\s*年|\d{1,2}\s*月|年度|\b(?:19|20)\d{2}\b")
 _ORG_SUFFIX = re.compile(r"(?:株式会社|有限会社|協会|機構|公社|公団|財団|センター|研究所|大学|工業|製作所|銀行|金融公庫|"
                          r"組合|商工会議所|協議会|委員会|省|庁|局|県|市)")
 
@@ -392,8 +393,8 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
     text = normalise(text)
     if part == "number":
         return has_figure(text, unit) if unit else bool(re.search(r"\d", arabic_figures(text)))
-    if part == "date":
-        return _DATE.search(text) is not None
+    if part == "date":   # 「大正十三年一月二十日」 as well as 「2024年4月」
+        return _DATE.search(arabic_figures(text)) is not None
     if part == "person":
         return "人名" in _proper_nouns(text) or re.search(r"(?:氏|教授|博士|社長|会長|理事長|首相|大臣)", text) is not None
     if part == "place":

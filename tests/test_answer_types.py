@@ -119,6 +119,16 @@ def test_a_figure_or_section_number_counts_nothing():
                   "第24回大会が開かれた"):
         assert not has_figure(label, unit), label
     assert has_figure("出荷は12台だった", unit) and has_figure("約300社が参加", unit)
+    # A rank or a serial says which one, not how many.
+    for rank in ("富岳に次ぐ2位相当の性能", "3番目に多い", "1号機が稼働した", "4次元の解析"):
+        assert not has_figure(rank, unit), rank
+
+
+def test_a_date_in_kanji_is_a_date_and_what_date_asks_one():
+    assert holds("大正十三年一月二十日", "date") and holds("平成十九年法律第九十号", "date")
+    assert not holds("近年、十分な成果が出た", "date")
+    assert asked_type("From what date does the order take effect?").parts == ("date",)
+    assert asked_type("改正は何日から施行される？").parts == ("date",)
 
 
 def test_a_thousands_comma_spaced_by_extraction_is_still_one_figure():
