@@ -36,10 +36,25 @@ def page_glyphs(page: Any) -> list[Char]:
     return clean_chars([c for c in visible_chars(page) if not is_garbage(c["text"])])
 
 
+def _ruling(obj: dict) -> bool:
+    """Whether a page object may rule a table: not a filled, unstroked shape wider than a rule both ways.
+
+    Shading (a box behind a table, a coloured header band, the page's decorative curves, a cell's white fill)
+    has edges too; pdfplumber's line strategy took them for rules, cutting a published table into 5-pt
+    phantom columns and merging it with the page header. Rules drawn as thin filled rectangles stay."""
+    if obj.get("object_type") not in ("rect", "curve") or not obj.get("fill") or obj.get("stroke"):
+        return True
+    return min(obj["x1"] - obj["x0"], obj["bottom"] - obj["top"]) <= RULE_WIDTH
+
+
+RULE_WIDTH = 2.0   # points: a filled shape this thin one way is a rule
+
+
 def ruled_tables(page: Any) -> list[Any]:
-    """pdfplumber's ruled tables of the page (its ``Table`` objects), or none if finding them fails."""
+    """pdfplumber's ruled tables of the page (its ``Table`` objects), found from its rules, not its shading;
+    none if finding them fails."""
     try:
-        return page.find_tables()
+        return page.filter(_ruling).find_tables()
     except Exception:  # pdfplumber's table finder trips over some damaged drawings: no tables then
         return []
 

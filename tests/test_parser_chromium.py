@@ -50,3 +50,19 @@ def test_running_header_and_heading(doc):
     assert "地域技術政策レポート" not in all_text(doc)
     heads = [b for b in doc.pages[0].blocks if b.kind == "heading"]
     assert heads and heads[0].text == "地域イノベーション調査" and heads[0].level == 1
+
+
+def test_a_table_is_ruled_by_its_rules_not_the_shading_behind_it(tmp_path_factory):
+    # The shaded box, the white cell fills inset from the rules and a decorative shape whose edges cross
+    # the table all have edges; taken for rules they cut 「前期」 and 「4月-7月」 in two (as a MEXT white-paper
+    # table was cut, and merged with the page head's decoration).
+    out = chromium_pdf(FIXTURES / "chromium_shaded_table.html", tmp_path_factory.mktemp("shaded"))
+    doc = parse_pdf(out)
+    tables = [b for p in doc.pages for b in p.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    cells = tables[0].cells
+    assert cells[0] == ["", "実施機関", "講座の内容", "期間", "受講者数"]
+    assert [row[0] for row in cells[1:]] == ["前期", "後期"]
+    assert [row[3:] for row in cells[1:]] == [["4月-7月", "28"], ["10月-1月", "41"]]
+    assert cells[1][1] == "北辺工業大学と湖南精機株式会社"
+    assert "表3" not in tables[0].text and "本文" not in tables[0].text

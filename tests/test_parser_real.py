@@ -70,3 +70,18 @@ def test_slides_bullets():
     bullets = [b for b in p2.blocks if b.text.startswith(("•", "-"))]
     assert len(bullets) >= 3
     assert all(b.lines and b.lines[0].bbox.x1 > b.lines[0].bbox.x0 for b in p2.blocks)
+
+
+def test_whitepaper_tables_inside_shaded_boxes_come_out_cell_by_cell():
+    # 第1-2-6表 sits in a shaded box below the page head's decoration; its rules alone make the grid.
+    doc = parse_pdf(real_pdf("mext_st_whitepaper_r6_ch2.pdf"))
+    tables = [b for b in doc.pages[7].blocks if b.kind == "table"]
+    assert len(tables) == 1
+    cells = tables[0].cells
+    assert cells[0][1:] == ["機関名", "課題名", "時期", "ノード数"]
+    assert ["株式会社ELYZA", "40"] == [cells[-1][1], cells[-1][-1]]
+    assert "第1部" not in tables[0].text      # the running header is not a cell
+    # 第1-1-5表 of chapter 1: one row per model, the figure in its own cell.
+    doc = parse_pdf(real_pdf("mext_st_whitepaper_r6_ch1.pdf"))
+    rows = [r for p in doc.pages for b in p.blocks if b.kind == "table" for r in b.cells]
+    assert ["GPT-3", "OpenAI社", "2020", "1,750億"] in [r[:4] for r in rows]
