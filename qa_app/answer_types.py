@@ -127,6 +127,12 @@ _HOW_MUCH_JA = re.compile(r"どのくらい|どれくらい|どれだけ|どれ�
 # A duration (「研究開発の期間はどのくらい」, "how long can a project last"): a figure in years, months, weeks or days.
 _DURATION = re.compile(r"\bhow long\b(?! ago)|期間は|期間が?(?:どのくらい|どれくらい|何)", re.I)
 _DURATION_UNIT = "(?:年間|年以内|年以上|年未満|[かカヶケ]年|[かカヶケ]月|週間|日間)"   # not a bare 年: 平成20年 is a date
+# "How long was the column / the summary", 「何字」「文字数は」: a text's length, in characters, words or pages — not time.
+_TEXT_LENGTH = re.compile(r"\bhow long (?:(?:is|was|are|were|should|must|will) )?(?:the |a |an |its |their |each )?"
+                          r"(?:[\w-]+ ){0,2}?(?:texts?|columns?|summar(?:y|ies)|reports?|essays?|articles?|answers?|"
+                          r"abstracts?|titles?|messages?|posts?|sentences?|descriptions?|speech(?:es)?|papers?|drafts?)\b"
+                          r"|何字|何文字|(?:文字|字)数", re.I)
+_TEXT_LENGTH_UNIT = "(?:字|文字|語|ページ|頁|words?|characters?|pages?)"
 _COUNTED_NOUNS_JA = re.compile(r"(?:企業|会社|大学|機関|団体|者)(?=[がはもとや・、]|それぞれ)")
 _COUNT_OF_JA = re.compile(r"(?<!何)(" + "|".join(sorted(map(re.escape, _COUNTED_JA), key=len, reverse=True)) + r")数(?![字値学])")
 
@@ -185,6 +191,8 @@ def asked_type(question: str) -> AskedType:
         units[m.start()] = unit or _ANY_COUNTER
     for m in _HOW_MANY_ANY_JA.finditer(text):
         units.setdefault(m.start(), _ANY_COUNTER)
+    for m in _TEXT_LENGTH.finditer(text):
+        units.setdefault(m.start(), _TEXT_LENGTH_UNIT)
     for m in _DURATION.finditer(text):
         units.setdefault(m.start(), _DURATION_UNIT)
     for m in _HOW_MUCH_JA.finditer(text):

@@ -124,6 +124,15 @@ def test_a_figure_or_section_number_counts_nothing():
         assert not has_figure(rank, unit), rank
 
 
+def test_how_long_a_text_is_asks_its_length_not_a_time():
+    unit = asked_type("How long was the essay the students wrote?").units[0]
+    assert has_figure("生徒は800字程度の作文を書いた", unit) and not has_figure("作文は3か月かけて書いた", unit)
+    assert asked_type("感想文は何字以内？").units == (unit,)
+    # A programme or a project still lasts a time.
+    span = asked_type("How long can a project last?").units[0]
+    assert span != unit and has_figure("事業の期間は最長3年間である", span)
+
+
 def test_a_date_in_kanji_is_a_date_and_what_date_asks_one():
     assert holds("大正十三年一月二十日", "date") and holds("平成十九年法律第九十号", "date")
     assert not holds("近年、十分な成果が出た", "date")
