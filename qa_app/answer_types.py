@@ -77,6 +77,10 @@ _WHO = re.compile(r"\bwho\b|\bwhom\b|誰|だれ|どなた|どの(?:人|方)", re
 # "Who" as the object ("who did X partner with", "with whom", 「誰と組んだ」) asks for a partner, which a firm,
 # a university or an agency is as often as a person; "who chairs X" (the subject) asks for a person.
 _WHO_OBJECT = re.compile(r"\bwho\s+(?:do|does|did|will|would|should|can|could)\b|\bwhom\b|(?:誰|だれ|どなた)(?:と|に|から)", re.I)
+# "Who may ride on the pavement", "who is eligible", 「誰が対象」: who qualifies is a class of people (children, those over
+# seventy, small firms), stated by no name: such a question asks for no person.
+_WHO_ELIGIBLE = re.compile(r"\bwho\s+(?:may|is allowed|are allowed|is eligible|are eligible|qualif(?:y|ies))\b"
+                           r"|(?:誰|だれ)が[^?？、。]{0,15}(?:対象|資格)", re.I)
 # A company is asked for by its own words: any organisation (a university, a centre) does not answer it.
 _COMPANY = re.compile(r"\bwhich (?:compan(?:y|ies)|firms?|manufacturers?|makers?)\b|どの(?:企業|会社|メーカー)"
                       r"|(?:企業|会社|メーカー)(?:は|を教えて|の名前)[?？]?$|(?:企業|会社|メーカー)名", re.I)
@@ -216,7 +220,8 @@ def asked_type(question: str) -> AskedType:
         m = pattern.search(text)
         if m:
             parts.append((m.start(), kind))
-    parts = [(at, "partner" if kind == "person" and _WHO_OBJECT.search(text) else kind) for at, kind in parts]
+    parts = [(at, "partner" if kind == "person" and _WHO_OBJECT.search(text) else kind) for at, kind in parts
+             if not (kind == "person" and _WHO_ELIGIBLE.search(text))]
     if any(kind == "instance" for _, kind in parts):
         if re.search(r"どの|どこ|誰|いつ|なぜ|どう|何(?!$|[?？])", text):   # 「どのクラスターの事例？」 asks which cluster
             parts = [(at, kind) for at, kind in parts if kind != "instance"]

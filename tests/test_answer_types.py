@@ -124,6 +124,12 @@ def test_a_figure_or_section_number_counts_nothing():
         assert not has_figure(rank, unit), rank
 
 
+def test_who_qualifies_asks_for_a_class_of_people_not_a_named_person():
+    for q in ("Who may enter the free trade zone?", "Who is eligible for the start-up grant?", "この助成は誰が対象？"):
+        assert "person" not in asked_type(q).parts, q
+    assert asked_type("Who chairs the council?").parts == ("person",)
+
+
 def test_how_long_a_text_is_asks_its_length_not_a_time():
     unit = asked_type("How long was the essay the students wrote?").units[0]
     assert has_figure("生徒は800字程度の作文を書いた", unit) and not has_figure("作文は3か月かけて書いた", unit)
