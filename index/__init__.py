@@ -23,7 +23,7 @@ _WHERE = {
     # the embedder and the keyword terms, for whoever scores text the way the index does
     "get_embedder": "embeddings", "terms": "tokenise", "morphemes": "tokenise",
     # an English question's dictionary translations, by the word they came from (qa_app/refusal.py)
-    "keyword_terms": "translate", "WeightedTerm": "translate",
+    "keyword_terms": "translate", "WeightedTerm": "translate", "written_names": "translate",
     # the parts of speech an English word can be (an adjective names no unknown thing: qa_app/refusal.py)
     "word_classes": "translate",
     # Japanese eras, for reading a question's years as documents write them (qa_app/question.py)

@@ -600,6 +600,15 @@ def keyword_terms(question: str, frequency: Callable[[str], int] | None = None,
     return _merge(out)
 
 
+def written_names(question: str, frequency: Callable[[str], int]) -> frozenset[str]:
+    """The names of an English question the index holds as it writes them: Latin-script names and acronyms (K-RIP),
+    capitalised words and one-token runs (Swallow, Sakana AI). Not a title-case run's words alone, nor a word whose
+    translation merely shares its spelling."""
+    words, _ = _unheld_compounds_split(english_words(question), frequency)
+    held = {wt.source for wt in _capitalised_names(words, _stop_words(), frequency)}
+    return frozenset(held | {w for w in words if is_name(w) and any(frequency(t) > 0 for t in terms(w))})
+
+
 _TITLE_JOINS = frozenset({"and", "of", "for", "the", "&"})
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index import keyword_terms
+from index import keyword_terms, written_names
 from index.retrieve import Mode, Passage, Retriever
 
 from . import extractive as ex
@@ -172,7 +172,7 @@ class AnswerEngine:
         # translations any passage uses is itself evidence (refusal.before_answer), and a word is known when
         # any sense of it is held (the first ones alone would call "firms" 確固 and "Hokkaido" 北街道, unknown).
         return rf.concepts_en([*keyword_terms(question), *keyword_terms(question, keyword.frequency)],
-                              keyword.frequency, n)
+                              keyword.frequency, n, written_names(question, keyword.frequency))
 
     @staticmethod
     def _evidence(info: QuestionInfo, asked, concepts, chosen: list[ex.Candidate]) -> rf.Evidence:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable
 
 from index import Passage, morphemes, terms, word_classes
@@ -83,6 +83,7 @@ ATTRIBUTE = True
 # an English question most of whose words (by rarity) no indexed passage uses in any of their senses — the
 # weather, cluster headaches — is about something else: refused from this share up (0 is off);
 UNKNOWN_SHARE_EN = 0.45
+WRITTEN_NAMES_ON_SUBJECT = True
 # a who/when question whose quotes hold no person/date: 5 / 0, on ("who did X partner with" asks for a
 # partner, a firm as often as a person: answer_types._WHO_OBJECT).
 SOLE_ENTITY = True
@@ -105,6 +106,7 @@ class Concept:
     name: bool         # a name of the subject: a proper noun or a Latin-script name or acronym
     known: bool        # some indexed passage uses one of its terms
     topic: bool = False    # part of the long noun compound a Japanese question opens with (its topic)
+    written: bool = False  # a capitalised word some indexed passage writes as the question does (Swallow, K-RIP)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,9 @@ def before_answer(info: QuestionInfo, passages: list[Passage], best: float, thre
         # "How long", "how far": the word after "how" asks; it is not what the question is about.
         asked_with = {m.lower() for m in re.findall(r"\bhow\s+(\w+)", info.text, re.I)}
         about = [c for c in concepts if c.label.lower() not in asked_with]
-        if unknown_share(about) >= UNKNOWN_SHARE_EN:
+        # A question naming what the documents name, as they write it ("the Swallow model"), is on their subject,
+        # whatever its other words: whether they answer it is for the checks on the quotes.
+        if unknown_share(about) >= UNKNOWN_SHARE_EN and not (WRITTEN_NAMES_ON_SUBJECT and any(c.written for c in about)):
             missing = [c.label for c in about if not c.known and _thing(c)]
             return f"most of what the question asks about ({', '.join(missing[:3])}) is in no indexed passage"
     return None
@@ -272,10 +276,12 @@ def concepts_ja(question: str, frequency: Callable[[str], int], n_chunks: int) -
     return tuple(out.values())
 
 
-def concepts_en(weighted: Iterable, frequency: Callable[[str], int], n_chunks: int) -> tuple[Concept, ...]:
+def concepts_en(weighted: Iterable, frequency: Callable[[str], int], n_chunks: int,
+                written: frozenset[str] = frozenset()) -> tuple[Concept, ...]:
     """An English question's words as the keyword leg translates them (``index.keyword_terms``
     without the corpus filter: one ``WeightedTerm`` per dictionary translation, grouped back by
-    the word they came from). A word written as a name names the subject."""
+    the word they came from). A word written as a name names the subject; ``written`` are the words and runs the
+    index holds as the question writes them (``index.translate.written_names``)."""
     groups: dict[str, set[str]] = {}
     for wt in weighted:
         groups.setdefault(wt.source, set()).add(wt.term)
@@ -286,7 +292,8 @@ def concepts_en(weighted: Iterable, frequency: Callable[[str], int], n_chunks: i
         # A name is written as one (two capitals, or a capital and a digit: TOHOKU, K-RIP, Online
         # Game); a capitalised common word (Plan, Tokyo-area) translates too loosely to be looked for.
         name = bool(_NAME_EN.search(source))
-        out.append(_concept(source, frozenset(found), name, frequency, n_chunks))
+        c = _concept(source, frozenset(found), name, frequency, n_chunks)
+        out.append(replace(c, written=source in written))
     # A phrase the dictionary knows but no passage uses ("spend on", "weather forecast") one of whose words the
     # index holds a sense of ("spend", "forecast"): that word stands for itself; only the rest ("weather") is unknown.
     known_words = {c.label.lower() for c in out if c.known and " " not in c.label}

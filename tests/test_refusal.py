@@ -143,6 +143,25 @@ def test_the_unknown_share_leaves_out_names_and_words_that_cannot_be_nouns():
     assert rf.unknown_share([]) == 0.0
 
 
+def test_a_question_naming_what_the_index_writes_as_it_does_is_on_the_documents_subject():
+    # 「Swallow」 is held as written; "sizes" (サイズ, 大きさ) no passage uses. Without the name the question is mostly
+    # unknown words; with it, it asks about the documents, and the checks on the quotes decide.
+    from types import SimpleNamespace
+    sizes = concept("sizes", {"サイズ", "大きさ"}, 4.6, known=False)
+    model = concept("model", {"モデル"}, 1.2)
+    swallow = rf.Concept("Swallow", frozenset({"スワロー"}), 3.0, False, True, written=True)
+    passage = SimpleNamespace(chunk=SimpleNamespace(text="大規模言語モデル「Swallow」を公開した。"))
+    info = analyse("In which sizes has the Swallow model been released?")
+    assert rf.before_answer(info, [passage], 1.0, 0.0, [sizes, model]) is not None
+    assert rf.before_answer(info, [passage], 1.0, 0.0, [sizes, model, swallow]) is None
+    # Which words count as written: a capitalised word the index holds, not a title-case run's words alone.
+    from index.translate import written_names
+    from index.tokenise import terms
+    held = {terms("Swallow")[0]: 2, **{t: 5 for w in ("Internal", "Affairs") for t in terms(w)}}
+    assert written_names("Which sizes has the Swallow model?", lambda t: held.get(t, 0)) == {"Swallow"}
+    assert written_names("Who led Internal Affairs then?", lambda t: held.get(t, 0)) == frozenset()
+
+
 def test_a_word_of_a_name_the_index_holds_whole_is_not_unknown():
     # 「Sakana AI」 is one token in the index: "Sakana" alone (JMnedict reads it 無悪) is part of that name.
     from index.translate import WeightedTerm
