@@ -328,13 +328,17 @@ def test_later_dev_questions_share_no_evidence_with_test():
 def test_dev_coord_shares_no_evidence_or_question_with_test():
     """dev_coord was written after the test split was frozen, over the same five documents. Only
     dev_coord ids are reported: the test questions' text is never printed."""
-    test = load_split("test")
-    asked = {normalise(t["question"]) for t in test}
-    coord = load_split("dev_coord")
-    leaks = sorted({r["id"] for r in coord for t in test if shares_evidence(r["evidence"], t["evidence"])})
-    repeated = [r["id"] for r in coord if normalise(r["question"]) in asked]
-    assert not leaks, f"dev_coord questions quoting test evidence: {leaks}"
-    assert not repeated, f"dev_coord questions repeating a test question: {repeated}"
+    assert_apart_from(load_split("dev_coord"), load_split("test"), "dev_coord")
+
+
+def assert_apart_from(later: list[dict], frozen: list[dict], name: str) -> None:
+    """No question of ``later`` quotes a frozen question's evidence or repeats it; only ``later``'s ids are
+    printed, never a frozen question's text."""
+    asked = {normalise(t["question"]) for t in frozen}
+    leaks = sorted({r["id"] for r in later for t in frozen if shares_evidence(r["evidence"], t["evidence"])})
+    repeated = [r["id"] for r in later if normalise(r["question"]) in asked]
+    assert not leaks, f"{name} questions quoting test evidence: {leaks}"
+    assert not repeated, f"{name} questions repeating a test question: {repeated}"
 
 
 def test_shared_evidence_check_can_fail():
@@ -630,10 +634,4 @@ def test_dev_real_evidence_and_facts_in_indexed_text(realpdfs_parsed):
 def test_dev_real_shares_no_evidence_or_question_with_test():
     """dev_real was written after both test splits were frozen, three of its PDFs being test_newdocs'.
     Only dev_real ids are reported: the test questions' text is never printed."""
-    frozen = load_split("test") + load_split("newdocs")
-    asked = {normalise(t["question"]) for t in frozen}
-    real = load_split("dev_real")
-    leaks = sorted({r["id"] for r in real for t in frozen if shares_evidence(r["evidence"], t["evidence"])})
-    repeated = [r["id"] for r in real if normalise(r["question"]) in asked]
-    assert not leaks, f"dev_real questions quoting test evidence: {leaks}"
-    assert not repeated, f"dev_real questions repeating a test question: {repeated}"
+    assert_apart_from(load_split("dev_real"), load_split("test") + load_split("newdocs"), "dev_real")
