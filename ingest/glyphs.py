@@ -36,6 +36,9 @@ def page_glyphs(page: Any) -> list[Char]:
     return clean_chars([c for c in visible_chars(page) if not is_garbage(c["text"])])
 
 
+RULE_WIDTH = 2.0   # points: a filled shape this thin one way is a rule
+
+
 def _ruling(obj: dict) -> bool:
     """Whether a page object may rule a table: not a filled, unstroked shape wider than a rule both ways.
 
@@ -45,9 +48,6 @@ def _ruling(obj: dict) -> bool:
     if obj.get("object_type") not in ("rect", "curve") or not obj.get("fill") or obj.get("stroke"):
         return True
     return min(obj["x1"] - obj["x0"], obj["bottom"] - obj["top"]) <= RULE_WIDTH
-
-
-RULE_WIDTH = 2.0   # points: a filled shape this thin one way is a rule
 
 
 def ruled_tables(page: Any) -> list[Any]:

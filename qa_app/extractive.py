@@ -361,13 +361,19 @@ def _fragment(c: Candidate) -> bool:
     return not text.startswith("|") and len(text) < FRAGMENT_CHARS and not re.search(SENTENCE_END, text)
 
 
+# A sentence opening a table row, a heading, a figure caption or a bullet starts a block of its own; a bullet may
+# be followed by its own prose, a row, a heading or a caption by none.
+_OPENS_BLOCK = ("|", "■", "●", "○", "【")
+_NOT_PROSE = ("|", "■", "【")
+
+
 def _following(cands: list[Candidate], c: Candidate, reach: int) -> list[Candidate]:
     """The sentences after c in its passage (the same paragraph, as far as the chunker kept it)."""
     after = {d.index: d for d in cands if d.chunk.chunk_id == c.chunk.chunk_id and c.index < d.index <= c.index + reach}
     out = []
     for i in range(c.index + 1, c.index + reach + 1):
         d = after.get(i)
-        if d is None or d.text.lstrip().startswith(("|", "■", "●", "○", "【")):
+        if d is None or d.text.lstrip().startswith(_OPENS_BLOCK):
             break  # the paragraph ends at a table, a heading or a new bullet
         out.append(d)
     return out
@@ -381,7 +387,7 @@ def _preceding(cands: list[Candidate], c: Candidate, reach: int) -> list[Candida
     for i in range(c.index - 1, c.index - reach - 1, -1):
         d = before.get(i)
         if d is None or "\n" in c.chunk.text[d.end:later.start] or \
-                later.text.lstrip().startswith(("|", "■", "●", "○", "【")) or d.text.lstrip().startswith(("|", "■", "【")):
+                later.text.lstrip().startswith(_OPENS_BLOCK) or d.text.lstrip().startswith(_NOT_PROSE):
             break
         out.insert(0, d)
         later = d
