@@ -15,6 +15,9 @@
   three MEXT chapters of test_newdocs and three pdfminer samples), never copied into the repo; its
   grounding checks read the parser's text of those PDFs and skip without them, and it shares no
   evidence or question with either test split.
+- ``test_unseen.jsonl``: a frozen test split over three documents written for it and kept in the repo
+  (``eval/unseen/*.html``, printed to PDF with Chromium; ``eval/gold/unseen.json`` names the PDFs); its
+  quotes and facts are checked against the HTML sources' visible text, never the parsed PDF.
 
 The structural checks need only the files. The grounding checks read the seed texts in
 ../shared/seeds (evidence verbatim on one line of a gold document's seed, facts supported, 004's
@@ -47,6 +50,7 @@ SPLITS = {
     "dev_para": ("dev_para.jsonl", "devpara"),
     "dev_coord": ("dev_coord.jsonl", "devcoord"),
     "dev_real": ("dev_real.jsonl", "devreal"),
+    "unseen": ("test_unseen.jsonl", "unseen"),
 }
 CORPUS_SPLITS = ("dev", "test", "dev_coord")   # the splits over the bundled corpus
 # dev_ict's documents: doc id (the PDF's stem as the index names it) -> its text in ../shared
@@ -120,6 +124,8 @@ def allowed_docs(split: str) -> set[str]:
         return set(PARA_DOCS)
     if split == "dev_real":
         return set(REAL_DOCS)
+    if split == "unseen":
+        return set(unseen_ids())
     return set(newdoc_ids()) if split == "newdocs" else set(DOC_IDS)
 
 
@@ -635,3 +641,249 @@ def test_dev_real_shares_no_evidence_or_question_with_test():
     """dev_real was written after both test splits were frozen, three of its PDFs being test_newdocs'.
     Only dev_real ids are reported: the test questions' text is never printed."""
     assert_apart_from(load_split("dev_real"), load_split("test") + load_split("newdocs"), "dev_real")
+
+
+# ---------------------------------------------------------------- test_unseen (frozen test over new documents)
+#
+# Three documents written for this split (eval/unseen/<stem>.html, printed to <stem>.pdf by Chromium
+# with conftest's chromium_pdf flags), listed in eval/gold/unseen.json. Evidence and facts are checked
+# against the HTML's visible text, never the parsed PDF: a parser fault must show as a failed question,
+# not as an edited quote.
+
+UNSEEN_MANIFEST = GOLD_DIR / "unseen.json"
+UNSEEN_PAGES = (4, 7)          # pages each printed document must have
+UNSEEN_MAX_BYTES = 400 * 1024  # a PDF the repository can carry
+UNSEEN_MIN_QUOTE = 8           # characters; shorter only as a whole table cell of at least 3
+# block elements: a quote never runs from one into another (nor across a <br>)
+HTML_BLOCKS = {"html", "body", "div", "section", "article", "header", "footer", "main", "aside", "nav",
+               "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "blockquote",
+               "figure", "figcaption", "table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th",
+               "svg", "g", "text", "pre", "address"}
+# not printed in the running text: the head (title, style), scripts and ruby readings, which the PDF
+# prints apart, above their base characters
+HTML_HIDDEN = {"head", "style", "script", "template", "rt", "rp"}
+CELL_TAGS = {"td", "th"}
+
+
+def unseen_manifest() -> dict:
+    return json.loads(UNSEEN_MANIFEST.read_text(encoding="utf-8"))
+
+
+def unseen_folder() -> Path:
+    return (REPO / unseen_manifest()["folder"]).resolve()
+
+
+def unseen_ids() -> list[str]:
+    return [Path(name).stem for name in unseen_manifest()["files"]]
+
+
+def html_blocks(source: str) -> list[tuple[str, str]]:
+    """The visible text of an HTML document as (tag, text) pieces, one per block element's own text
+    (split where a child block or a <br> interrupts it), whitespace collapsed; <rt>/<rp> and the head
+    left out."""
+    from html.parser import HTMLParser
+
+    class Blocks(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.pieces: list[tuple[str, str]] = []
+            self.open: list[tuple[str, list[str]]] = []
+            self.hidden = 0
+
+        def flush(self) -> None:
+            if self.open:
+                tag, parts = self.open[-1]
+                text = re.sub(r"\s+", " ", "".join(parts)).strip()
+                if text:
+                    self.pieces.append((tag, text))
+                parts.clear()
+
+        def handle_starttag(self, tag, attrs):
+            if tag in HTML_HIDDEN:
+                self.hidden += 1
+            elif tag == "br":
+                self.flush()
+            elif tag in HTML_BLOCKS:
+                self.flush()
+                self.open.append((tag, []))
+
+        def handle_endtag(self, tag):
+            if tag in HTML_HIDDEN:
+                self.hidden = max(0, self.hidden - 1)
+            elif tag in HTML_BLOCKS and any(t == tag for t, _ in self.open):
+                while self.open:
+                    self.flush()
+                    if self.open.pop()[0] == tag:
+                        break
+
+        def handle_data(self, data):
+            if not self.hidden and self.open:
+                self.open[-1][1].append(data)
+
+        def close(self):
+            super().close()
+            while self.open:
+                self.flush()
+                self.open.pop()
+
+    parser = Blocks()
+    parser.feed(source)
+    parser.close()
+    return parser.pieces
+
+
+def quote_in_blocks(quote: str, blocks: list[tuple[str, str]]) -> bool:
+    """Whether the quote stands in one block as written (whitespace aside) and, normalised, as the
+    evaluation matches; under UNSEEN_MIN_QUOTE characters only as a whole table cell of 3 or more."""
+    squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
+    for tag, text in blocks:
+        if len(quote) >= UNSEEN_MIN_QUOTE:
+            if squash(quote) in squash(text) and normalise(quote) in normalise(text):
+                return True
+        elif tag in CELL_TAGS and len(quote) >= 3 and squash(quote) == squash(text):
+            return True
+    return False
+
+
+def blocks_text(blocks: list[tuple[str, str]]) -> str:
+    """All visible text, normalised, blocks kept apart (no match runs from one block into the next)."""
+    return "\x00".join(normalise(text) for _, text in blocks)
+
+
+@pytest.fixture(scope="module")
+def unseen_html() -> dict[str, list[tuple[str, str]]]:
+    """Visible-text blocks of each unseen document's HTML source, by doc id."""
+    folder = unseen_folder()
+    return {doc: html_blocks((folder / f"{doc}.html").read_text(encoding="utf-8")) for doc in unseen_ids()}
+
+
+def unseen_grounding_problems(records: list[dict], html: dict[str, list[tuple[str, str]]]) -> list[str]:
+    """Every quote in one block of a gold document's HTML, every gold document backed by a quote, every
+    fact group with an alternative in the gold documents' visible text."""
+    problems = []
+    for r in records:
+        supported = set()
+        for quote in r["evidence"]:
+            docs = [d for d in r["docs"] if quote_in_blocks(quote, html.get(d, []))]
+            if not docs:
+                problems.append(f"{r['id']}: {quote!r} is not in one block of {r['docs']}' HTML")
+            supported.update(docs)
+        if r["evidence"] and supported != set(r["docs"]):
+            problems.append(f"{r['id']}: no evidence from {sorted(set(r['docs']) - supported)}")
+        text = "\x01".join(blocks_text(html.get(d, [])) for d in r["docs"])
+        for group in r["facts"]:
+            if not any(normalise(alt) in text for alt in group):
+                problems.append(f"{r['id']}: no alternative of {group} in {r['docs']}")
+    return problems
+
+
+def test_unseen_size_and_mix():
+    """The protocol's floor: ≥45 questions, ≥35 % English, ≥15 % unanswerable, every type in both
+    languages, every document asked about."""
+    gold = load_split("unseen")
+    assert_protocol_mix(gold, 45)
+    answered = Counter(d for r in gold for d in r["docs"])
+    assert all(answered[d] >= 8 for d in unseen_ids()), answered
+
+
+def test_unseen_evidence_and_facts_in_html(unseen_html):
+    problems = unseen_grounding_problems(load_split("unseen"), unseen_html)
+    assert not problems, "\n".join(problems)
+
+
+def test_unseen_questions_paraphrase_their_evidence():
+    """No question shares PARAPHRASE_RUN characters with its evidence unless the run is a figure or a
+    Latin-script name (dev_para's rule, applied to every question here)."""
+    copied = []
+    for r in load_split("unseen"):
+        run = copied_run(r["question"], r["evidence"])
+        if len(run) >= PARAPHRASE_RUN and not FIGURE_OR_NAME.fullmatch(run):
+            copied.append(f"{r['id']}: {run!r}")
+    assert not copied, "questions copying their evidence: " + ", ".join(copied)
+
+
+def test_unseen_shares_no_evidence_or_question_with_other_sets():
+    """Written after every other set: it quotes no evidence of theirs and repeats none of their questions.
+    Only unseen ids are reported, never another set's text."""
+    others = [r for name in SPLITS if name != "unseen" for r in load_split(name)]
+    assert_apart_from(load_split("unseen"), others, "unseen")
+
+
+def unseen_file_problems(folder: Path, files: list[str], pages: dict[str, int]) -> list[str]:
+    """The manifest's PDFs exist with their HTML sources, within the page range and size; no HTML or PDF
+    in the folder outside the manifest. ``pages`` maps a PDF's name to its page count."""
+    problems = []
+    stems = {Path(f).stem for f in files}
+    for name in files:
+        pdf = folder / name
+        if pdf.suffix != ".pdf" or not pdf.exists():
+            problems.append(f"{name}: no such PDF in {folder}")
+            continue
+        if not pdf.with_suffix(".html").exists():
+            problems.append(f"{name}: no HTML source beside it")
+        if not UNSEEN_PAGES[0] <= pages.get(name, 0) <= UNSEEN_PAGES[1]:
+            problems.append(f"{name}: {pages.get(name, 0)} pages, not {UNSEEN_PAGES[0]}-{UNSEEN_PAGES[1]}")
+        if pdf.stat().st_size > UNSEEN_MAX_BYTES:
+            problems.append(f"{name}: {pdf.stat().st_size} bytes")
+    for path in sorted(folder.glob("*.html")) + sorted(folder.glob("*.pdf")):
+        if path.stem not in stems:
+            problems.append(f"{path.name}: in {folder.name}/ but not in the manifest")
+    return problems
+
+
+def pdf_pages(path: Path) -> int:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def test_unseen_pdfs_and_html_in_pairs():
+    manifest = unseen_manifest()
+    assert manifest["folder"] == "eval/unseen" and len(manifest["files"]) == 3, manifest
+    folder = unseen_folder()
+    pages = {name: pdf_pages(folder / name) for name in manifest["files"] if (folder / name).exists()}
+    problems = unseen_file_problems(folder, manifest["files"], pages)
+    assert not problems, "\n".join(problems)
+
+
+def test_unseen_checks_can_fail(tmp_path):
+    """Each check above reports a bad entry: a quote across blocks, inside a ruby reading, short and not
+    a cell; an unsupported fact; a document without evidence; a thin mix; a copied question; a missing,
+    unpaired, too short or stray file."""
+    html = ("<html><head><title>見出しの題</title><style>p{}</style></head><body>"
+            "<p>補助率は<ruby>三分<rt>さんぶ</rt></ruby>の二で、上限は年間３，０００万円とする。</p>"
+            "<p>次の段落では別の話をする。</p><table><tr><td>18,650</td><td>令和5～6年度まで</td></tr></table>"
+            "<p>二行目の<br>文です。</p></body></html>")
+    blocks = {"d": html_blocks(html)}
+    assert ("td", "18,650") in blocks["d"]
+    assert quote_in_blocks("補助率は三分の二で、上限", blocks["d"])           # ruby base kept
+    assert not quote_in_blocks("三分さんぶの二で", blocks["d"])               # reading left out
+    assert not quote_in_blocks("見出しの題", blocks["d"])                     # the head is not printed
+    assert not quote_in_blocks("万円とする。次の段落", blocks["d"])             # two blocks
+    assert not quote_in_blocks("二行目の文です", blocks["d"])                 # across a <br>
+    assert not quote_in_blocks("年間3,000万円とする", blocks["d"])            # not as written
+    assert quote_in_blocks("18,650", blocks["d"]) and not quote_in_blocks("650", blocks["d"])
+    assert not quote_in_blocks("上限は年", blocks["d"])                       # short, not a cell
+    bad = [{"id": "u1", "docs": ["d"], "evidence": ["補助率は三分の二で、上限"], "facts": [["3,000万円"], ["2分の1"]]},
+           {"id": "u2", "docs": ["d", "e"], "evidence": ["次の段落では別の話"], "facts": [["別の話"]]}]
+    problems = unseen_grounding_problems(bad, {**blocks, "e": [("p", "他の文書")]})
+    assert any("u1" in p and "2分の1" in p for p in problems)
+    assert not any("u1" in p and "3,000万円" in p for p in problems)
+    assert any("u2" in p and "no evidence from ['e']" in p for p in problems)
+    thin = [{"language": "ja", "type": "fact"}] * 50
+    with pytest.raises(AssertionError):
+        assert_protocol_mix(thin, 45)
+    assert len(copied_run("補助率は三分の二で上限はいくら", ["補助率は三分の二で、上限"])) >= PARAPHRASE_RUN
+    folder = tmp_path / "unseen"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(b"%PDF")
+    (folder / "b.html").write_text("<p>x</p>", encoding="utf-8")
+    (folder / "c.pdf").write_bytes(b"%PDF")
+    (folder / "c.html").write_text("<p>x</p>", encoding="utf-8")
+    problems = unseen_file_problems(folder, ["a.pdf", "c.pdf", "z.pdf"], {"a.pdf": 5, "c.pdf": 3})
+    assert any(p.startswith("a.pdf: no HTML") for p in problems)
+    assert any(p.startswith("c.pdf: 3 pages") for p in problems)
+    assert any(p.startswith("z.pdf: no such PDF") for p in problems)
+    assert any(p.startswith("b.html: in unseen/") for p in problems)
+    assert not any(p.startswith("a.pdf: 5 pages") for p in problems)
