@@ -1,6 +1,6 @@
 """Running the evaluation: every split through every configuration, then scored and reported.
 
-    policyqa eval [--splits dev,test,newdocs] [--configs default,plain-hybrid,vanilla-llamaindex]
+    policyqa eval [--splits dev,test,newdocs,unseen] [--configs default,plain-hybrid,vanilla-llamaindex]
                   [--gold FILE] [--index DIR] [--out DIR] [--cache DIR]
     run_eval(...) -> metrics (the dict written to metrics.json)
 
@@ -10,7 +10,11 @@ Splits (``SPLITS``; eval/gold/README.md says how each was made):
 - ``test``: ``eval/gold/test.jsonl``, frozen, over the same bundled corpus;
 - ``newdocs``: ``eval/gold/test_newdocs.jsonl``, frozen, over documents the settings never saw
   (``eval/gold/newdocs.json``: PDFs in ``../shared/realpdfs``), ingested into an index of their
-  own; skipped, with a note in the report, when the folder is absent.
+  own; skipped, with a note in the report, when the folder is absent. Since dev_real (2026-12-03)
+  tunes on the same PDFs, it no longer measures unseen documents;
+- ``unseen``: ``eval/gold/test_unseen.jsonl``, frozen, over three documents written for it and
+  printed by Chromium (``eval/gold/unseen.json``: PDFs in ``eval/unseen/``), ingested into an index
+  of their own: the documents and questions no setting has been chosen on.
 - ``--gold FILE`` adds a split of your own over the corpus index, named by the file's stem:
   ``--gold eval/gold/dev_coord.jsonl`` is the fourth development set, over the bundled corpus
   like dev (dev_ict and dev_para need an index holding their white papers, ``--index``).
@@ -62,13 +66,14 @@ K = 10
 class Split:
     name: str
     gold: Path
-    index: str            # "corpus" (the bundled corpus or --index) or "newdocs"
+    index: str            # "corpus" (the bundled corpus or --index), or a document set: "newdocs", "unseen"
 
 
 SPLITS = {
     "dev": Split("dev", GOLD_DIR / "dev.jsonl", "corpus"),
     "test": Split("test", GOLD_DIR / "test.jsonl", "corpus"),
     "newdocs": Split("newdocs", GOLD_DIR / "test_newdocs.jsonl", "newdocs"),
+    "unseen": Split("unseen", GOLD_DIR / "test_unseen.jsonl", "unseen"),
 }
 
 
@@ -99,9 +104,9 @@ def parse_splits(splits: str | Iterable[str] | None) -> list[str]:
     return parse_names(splits, tuple(SPLITS), tuple(SPLITS), "split")
 
 
-def newdocs_pdfs() -> tuple[list[Path], str | None]:
-    """The new-document split's PDFs (eval/gold/newdocs.json), or why they cannot be read."""
-    spec = json.loads((GOLD_DIR / "newdocs.json").read_text(encoding="utf-8"))
+def docset_pdfs(name: str = "newdocs") -> tuple[list[Path], str | None]:
+    """A document set's PDFs (``eval/gold/<name>.json``), or why they cannot be read."""
+    spec = json.loads((GOLD_DIR / f"{name}.json").read_text(encoding="utf-8"))
     folder = (ROOT / spec["folder"]).resolve()
     if not folder.is_dir():
         return [], f"{folder} is absent (the new-document PDFs live outside the repository)"
@@ -236,12 +241,12 @@ def run_eval(splits: str | Iterable[str] | None = None, configs: str | Iterable[
 
     skipped: dict[str, str] = {}
     sources: dict[str, list[Path]] = {"corpus": [BUNDLED_CORPUS]}
-    if any(s.index == "newdocs" for s in wanted):
-        pdfs, why = newdocs_pdfs()
+    for docset in dict.fromkeys(s.index for s in wanted if s.index != "corpus"):
+        pdfs, why = docset_pdfs(docset)
         if why:
-            skipped["newdocs"] = f"skipped: {why}"
-            wanted = [s for s in wanted if s.index != "newdocs"]
-        sources["newdocs"] = pdfs
+            skipped.update({s.name: f"skipped: {why}" for s in wanted if s.index == docset})
+            wanted = [s for s in wanted if s.index != docset]
+        sources[docset] = pdfs
     if not wanted:
         raise ValueError("no split to run: " + "; ".join(f"{k} {v}" for k, v in skipped.items()))
 

@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("eval", help="dev and test splits side by side, per configuration; "
                                     "write report.md, metrics.json and charts")
     p.add_argument("--splits", default=None,
-                   help="comma-separated: dev, test, newdocs (default: all three; newdocs is skipped when "
-                        "../shared/realpdfs is absent)")
+                   help="comma-separated: dev, test, newdocs, unseen (default: all four; newdocs is skipped "
+                        "when ../shared/realpdfs is absent)")
     p.add_argument("--configs", default=None,
                    help="comma-separated: default, bm25, dense, plain-hybrid, vanilla-llamaindex "
                         "(default: default,plain-hybrid,vanilla-llamaindex)")

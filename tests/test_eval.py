@@ -108,7 +108,7 @@ def test_parse_configs_and_splits():
     assert parse_configs(None) == ["default", "plain-hybrid", "vanilla-llamaindex"]
     with pytest.raises(ValueError):
         parse_configs("default,hybrid")
-    assert parse_splits(None) == ["dev", "test", "newdocs"]
+    assert parse_splits(None) == ["dev", "test", "newdocs", "unseen"]
     assert parse_splits("test,dev") == ["test", "dev"]
     with pytest.raises(ValueError):
         parse_splits("dev,train")
@@ -120,7 +120,7 @@ def test_newdocs_split_is_skipped_with_a_note_when_its_pdfs_are_absent(tmp_path,
     (tmp_path / "newdocs.json").write_text(json.dumps({"folder": "../nowhere-evalh", "files": ["a.pdf"]}),
                                            encoding="utf-8")
     monkeypatch.setattr(run, "GOLD_DIR", tmp_path)
-    pdfs, why = run.newdocs_pdfs()
+    pdfs, why = run.docset_pdfs("newdocs")
     assert pdfs == [] and "absent" in why
     with pytest.raises(ValueError, match="newdocs skipped: .*absent"):
         run.run_eval(splits="newdocs", configs="default", out_dir=tmp_path / "out", progress=False)
