@@ -502,8 +502,8 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
     if asked.explains:
         top = ranked[0]
         after = _following(cands, top, EXPLAIN_FOLLOWING)
-        before: list[Candidate] = []
-        if not after:   # 「…。こうした…。TRIは既に…教えています。」: what it is lies before the sentence that matched
+        before: list[Candidate] = _preceding(cands, top, 1) if _refers_back(top) else []
+        if not after and not before:   # 「…。こうした…。TRIは既に…教えています。」: what it is lies before the sentence that matched
             room = MAX_ANSWER_CHARS - len(top.text)
             for d in reversed(_preceding(cands, top, EXPLAIN_PRECEDING)):
                 if len(d.text) > room:
@@ -516,7 +516,7 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
             re.sub(r"\s+", "", asked.topic).lower() in re.sub(r"\s+", "", chosen[0].text).lower():
         # "What is X / what does X do": the sentence that introduces X, and what it goes on to say about X.
         chosen = [chosen[0], *_following(cands, chosen[0], DEFINED_FOLLOWING)]
-    elif chosen and _asks(chosen[0]):
+    elif chosen and (_asks(chosen[0]) or _announces(chosen[0])):
         # A sentence that asks (「…とは何か。」) opens the answer; what follows it answers.
         chosen = [chosen[0], *_following(cands, chosen[0], EXPLAIN_FOLLOWING)]
     return _within(_later_parts(chosen, cands, info)), None
@@ -572,6 +572,26 @@ def _asked_cell(row: list[tuple[str, str]], question: str, unit: str | None) -> 
     if not cells:
         return None
     return max(cells, key=lambda hv: len(words & set(terms(hv[0]))))   # ties: the leftmost
+
+
+# Japanese discourse marks a sentence that says nothing on its own. One announces what the next sentences state
+# (「次の三点を提言する。」, 「…には共通点があった。」, a closing colon); one opens by pointing back at the sentence before
+# it (「この反省から、…」, 「そのため、…」, 「こうした…」): quoted alone, it states a consequence without its cause.
+ANNOUNCED_FOLLOWING = True
+REFERS_BACK_PRECEDING = True
+_ANNOUNCES = re.compile(r"(?:次|以下|下記)の[^。]{0,20}(?:を|が|に|は)?[^。]{0,12}[。．]?$|[:：]$"
+                        r"|(?:共通点|共通する点|特徴|理由|原因|要因|課題|教訓|ポイント|条件)(?:が|は)"
+                        r"(?:ある|あった|あります|ありました|挙げられる|見られる|みられる|指摘できる)[。．]?$")
+_REFERS_BACK = re.compile(r"^(?:この|その|こうした|そうした|こういった|そういった|このような|そのような|これ(?:ら|を|に|が|は|まで)"
+                          r"|それ(?:ら|を|に|が|は|まで)|そこで|したがって|従って|つまり)")
+
+
+def _announces(c: Candidate) -> bool:
+    return ANNOUNCED_FOLLOWING and _ANNOUNCES.search(c.text.strip()) is not None
+
+
+def _refers_back(c: Candidate) -> bool:
+    return REFERS_BACK_PRECEDING and _REFERS_BACK.match(c.text.strip()) is not None
 
 
 def _asks(c: Candidate) -> bool:

@@ -686,3 +686,26 @@ def test_an_ordinal_is_no_count_in_whatever_counter():
     assert has_figure("口座数は581.5万口座となった。", many)
     assert not has_figure("第24回万国郵便大会議において採択された。", many)
     assert has_figure("第24回大会が開かれた。", "回")      # asked 何回目, an ordinal answers
+
+
+def test_a_sentence_that_announces_what_follows_is_quoted_with_what_follows(monkeypatch):
+    # 「…には共通点があった。」 says only that there is one; the next sentences say what it is.
+    text = "西部会の見本市は3件が中止になった。中止の3件には共通点があった。いずれも需要を取引先の話だけで見込んでいた。取引先は前向きに答えがちである。"
+    q = "中止になった案件にはどんな共通点があった？"
+    cands = _cands(text, [0.3, 0.9, 0.4, 0.2])
+    assert [c.index for c in _shape(cands, q)[0]] == [1, 2, 3]
+    monkeypatch.setattr(ex, "ANNOUNCED_FOLLOWING", False)
+    assert [c.index for c in _shape(cands, q)[0]] == [1]
+
+
+def test_a_how_why_sentence_that_points_back_is_quoted_with_the_one_before(monkeypatch):
+    # 「この反省から、…」 states the consequence; the cause is the sentence it points back to.
+    text = "第1期では量産の資金が得られず、事業化に至らない案件が多かった。この反省から、第2期では研究の開始時から銀行が加わった。会場は駅前である。"
+    q = "なぜ第2期では研究の開始時から銀行が加わったのか？"
+    cands = _cands(text, [0.4, 0.9, 0.1])
+    assert [c.index for c in _shape(cands, q)[0]][:2] == [0, 1]
+    monkeypatch.setattr(ex, "REFERS_BACK_PRECEDING", False)
+    assert [c.index for c in _shape(cands, q)[0]][0] == 1
+    assert ex._refers_back(cands[1]) is False    # switched off
+    monkeypatch.setattr(ex, "REFERS_BACK_PRECEDING", True)
+    assert ex._refers_back(cands[1]) and not ex._refers_back(cands[0])
