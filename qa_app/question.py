@@ -33,6 +33,10 @@ _DASH = r"\s*[~〜～\-–—－]\s*"
 _ERA_SPAN = re.compile(r"(平成|昭和|令和)\s*(\d{1,2}|元)\s*(?:年度?)?" + _DASH + r"(?:\1)?\s*(\d{1,2})\s*年")
 _WESTERN_SPAN = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:年度?)?" + _DASH + r"(?:FY)?((?:19|20)?\d{2})(?!\d)", re.I)
 MAX_SPAN = 15   # years; a longer "span" is two figures with a dash between, not a period
+# An era year carries to the bare years written after it in the same sentence (「平成11年の…から16年には…」), as
+# Japanese prose leaves the era out once named. Not a duration (「16年間」), an age or an ordinal (「16年目」).
+ERA_CARRIED = True
+_BARE_YEAR = re.compile(r"(?<![\d元年度.,])(\d{1,2})\s*年(?!度|間|代|前|後|ぶり|目|以上|以内|未満|超|半|生|制|分)")
 
 # 「〈名詞〉はいくら／何〜／どれくらい」: the noun is what the question asks the value of.
 # 「受講料はいくら」「参加企業は何社」 ask a value of the noun; 「…サービスは何？」 asks what a thing is,
@@ -148,4 +152,10 @@ def year_spellings(text: str) -> tuple[str, ...]:
             name, n = (m.group(2), m.group(3)) if m.group(2) else (_ERA_LETTER[m.group(4)], m.group(5))
             n = 1 if n == "元" else int(n)
             found += [f"{name}{n}年", str(starts[name] + n - 1)]
+            if ERA_CARRIED:
+                # 「平成11年の241億円から16年には1,814億円」: a later bare year of the same text is in the same era.
+                for later in _BARE_YEAR.finditer(text, m.end()):
+                    k = int(later.group(1))
+                    if n < k <= n + MAX_SPAN:
+                        found += [f"{name}{k}年", str(starts[name] + k - 1)]
     return tuple(dict.fromkeys(found))

@@ -709,3 +709,18 @@ def test_a_how_why_sentence_that_points_back_is_quoted_with_the_one_before(monke
     assert ex._refers_back(cands[1]) is False    # switched off
     monkeypatch.setattr(ex, "REFERS_BACK_PRECEDING", True)
     assert ex._refers_back(cands[1]) and not ex._refers_back(cands[0])
+
+
+def test_an_era_named_once_carries_to_the_bare_years_after_it(monkeypatch):
+    from qa_app import question
+    from qa_app.question import year_spellings
+    text = "広告費は、平成11年の241億円から16年には1,814億円となり、5年間で7.5倍となった。"
+    assert {"平成16年", "2004"} <= set(year_spellings(text))
+    # A duration, an ordinal year and a bare year before the era are no years of that era.
+    assert set(year_spellings("平成20年に設立し、3年目に黒字化、10年間続いた。")) == {"平成20年", "2008"}
+    assert "平成16年" not in year_spellings("16年には平成11年の倍になった。")
+    # And the answer step reads it: the figure whose sentence gives the asked year in this way answers.
+    cands = _cands("平成16年には総広告費が伸び悩んだ。" + text, [0.9, 0.85])
+    assert "1,814億円" in _shape(cands, "広告費は平成16年にいくらになった？")[0][0].text
+    monkeypatch.setattr(question, "ERA_CARRIED", False)
+    assert "平成16年" not in year_spellings(text)
