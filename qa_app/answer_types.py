@@ -60,7 +60,13 @@ UNITS_EN = {
 # A sum is asked by its attribute's word, however the owner is named ("what were broadcasters' total
 # sales", "what operating profit did X make", "how big was the market").
 _SUM_WORDS = r"(?:budget|cost|fee|price|amount|sales|revenue|turnover|profit|output|spending)s?\b"
-_MONEY_EN = re.compile(r"\bhow much\b|\bwhat (?:is|was|were|are) (?:the |[\w'’]+ ){0,3}?" + _SUM_WORDS
+# "By how much did it grow", "how much lower is the rate": a change, stated as a ratio, a share or points, not a sum.
+_CHANGE_WORDS = r"(?:more|less|higher|lower|larger|bigger|smaller|faster|slower|further|cheaper)"
+_CHANGE_EN = re.compile(r"\bby how much\b|\bhow much " + _CHANGE_WORDS + r"\b", re.I)
+# A rate is written as a share (「8.6%」, 「3割」) or, in subsidy and tax texts, a fraction (「補助率は3分の2」).
+RATE = r"(?:[%割]|分の\d)"
+CHANGE = r"(?:倍|[%割]|ポイント|分の\d)"
+_MONEY_EN = re.compile(r"(?<!by )\bhow much\b(?! " + _CHANGE_WORDS + r"\b)|\bwhat (?:is|was|were|are) (?:the |[\w'’]+ ){0,3}?" + _SUM_WORDS
                        + r"|\bwhat (?:\w+ )?(?:sales|revenue|turnover|budget|amount|profit) (?:did|does|do|has|have|was|were)\b"
                        r"|\bhow (?:big|large) (?:is|was|were|are) (?:[\w'’]+ ){0,4}?(?:markets?\b|" + _SUM_WORDS + ")" +
                        r"|\b(?:budget|fee|cost)s? (?:of|for|was|is)\b", re.I)
@@ -203,7 +209,7 @@ def asked_type(question: str) -> AskedType:
         start = max(text.rfind(sep, 0, m.start()) for sep in "、，,。") + 1   # the clause the question word ends
         for n in _COUNTED_NOUNS_JA.finditer(text, start, m.start()):
             units.setdefault(n.start(), UNITS_JA[_COUNTED_JA[n.group()]])
-    for pattern, unit in ((_MONEY_EN, "円"), (_MONEY_JA, "円"), (_RATIO, "倍"), (_PERCENT, "[%割]")):
+    for pattern, unit in ((_MONEY_EN, "円"), (_MONEY_JA, "円"), (_RATIO, "倍"), (_PERCENT, RATE), (_CHANGE_EN, CHANGE)):
         m = pattern.search(text)
         if m and _WHY.search(text) and not units:
             continue  # "why does X need more investment": a reason is asked, not a sum
@@ -295,7 +301,12 @@ def arabic_figures(text: str) -> str:
     def arabic(m: re.Match) -> str:
         whole = str(_kanji_integer(m.group(1)))
         return whole + ("." + "".join(str(_KANJI_VALUES[c]) for c in m.group(2)) if m.group(2) else "")
+    text = _KANJI_FRACTION.sub(lambda m: f"{_kanji_integer(m.group(1))}分の{_kanji_integer(m.group(2))}", text)
     return _KANJI_FIGURE.sub(arabic, text)
+
+
+# A fraction (「三分の二」, a subsidy or tax rate) is a figure wherever it stands.
+_KANJI_FRACTION = re.compile(r"(?<![〇零一二三四五六七八九十百千])([一二三四五六七八九十]+)分の([一二三四五六七八九十]+)")
 
 
 def has_figure(text: str, unit: str) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from ingest.records import Chunk
 from ingest.sentences import split_sentences
 from qa_app import answer_types, extractive as ex
-from qa_app.answer_types import (FIGURE, arabic_figures, asked_type, count_figures, defines, has_figure, holds,
+from qa_app.answer_types import (FIGURE, RATE, arabic_figures, asked_type, count_figures, defines, has_figure, holds,
                                   is_name)
 from qa_app.question import analyse
 
@@ -46,7 +46,10 @@ from qa_app.question import analyse
     ("参加企業数は？", ("number",), ("社",)),
     # A share is asked by whole words: "strategy", "cooperate", "corporate" hold "rate" but ask none.
     ("Which study groups in the innovation strategy cooperate with corporate labs?", (), ()),
-    ("What share of the budget went to research?", ("number",), ("[%割]",)),
+    ("What share of the budget went to research?", ("number",), (RATE,)),
+    # A change is a ratio, a share or points, not a sum; a rate may be a fraction (「3分の2」).
+    ("By how much did the yield rise?", ("number",), (answer_types.CHANGE,)),
+    ("How much did the budget grow?", ("number",), ("円",)),
     # "what sales did they …" asks for a sum as "how much" does.
     ("How many engineers joined, and what sales did they bring in?", ("number",), ("[人名]", "円")),
     # A sum is asked by its attribute's word however the owner is named, and a market's size is a sum;
@@ -56,7 +59,7 @@ from qa_app.question import analyse
     ("How large was the country's game market in 2010?", ("number",), ("円",)),
     ("What is the network's main market?", (), ()),
     ("How large is the team?", (), ()),
-    ("What was the operating margin of the cable operators?", ("number",), ("[%割]",)),
+    ("What was the operating margin of the cable operators?", ("number",), (RATE,)),
     ("2010年の輸出額は？", ("number",), ("円",)),
     ("参加者の人数は何人？", ("number",), ("[人名]",)),
     ("Why does the council need more investment?", ("why",), ()),
@@ -724,3 +727,10 @@ def test_an_era_named_once_carries_to_the_bare_years_after_it(monkeypatch):
     assert "1,814億円" in _shape(cands, "広告費は平成16年にいくらになった？")[0][0].text
     monkeypatch.setattr(question, "ERA_CARRIED", False)
     assert "平成16年" not in year_spellings(text)
+
+
+def test_a_rate_may_be_written_as_a_fraction_and_a_change_as_a_ratio():
+    assert has_figure("補助率は3分の2とする。", RATE) and has_figure("補助率は三分の二とする。", RATE)
+    assert not has_figure("補助の上限は5,000万円とする。", RATE)
+    assert has_figure("4年間で約1.7倍に増えた。", answer_types.CHANGE)
+    assert not has_figure("令和6年度に1,037社となった。", answer_types.CHANGE)
