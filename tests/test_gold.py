@@ -93,7 +93,11 @@ def normalise(text: str) -> str:
 
 
 def load_split(split: str) -> list[dict]:
-    path = GOLD_DIR / SPLITS[split][0]
+    return read_jsonl(GOLD_DIR / SPLITS[split][0])
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """A gold file's records; a line that is not JSON fails the test with its number."""
     assert path.exists(), f"{path} is missing"
     records = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

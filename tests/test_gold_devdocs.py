@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from .test_gold import (
+    read_jsonl,
     FIELDS,
     FIGURE_OR_NAME,
     JAPANESE,
@@ -62,16 +63,7 @@ BREAK = "\x00"
 
 
 def load_gold(path: Path = GOLD) -> list[dict]:
-    assert path.exists(), f"{path} is missing"
-    records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            pytest.fail(f"{path.name} line {number} is not JSON: {exc}")
-    return records
+    return read_jsonl(path)
 
 
 def manifest() -> dict:
