@@ -104,12 +104,12 @@ def parse_splits(splits: str | Iterable[str] | None) -> list[str]:
     return parse_names(splits, tuple(SPLITS), tuple(SPLITS), "split")
 
 
-def docset_pdfs(name: str = "newdocs") -> tuple[list[Path], str | None]:
+def docset_pdfs(name: str) -> tuple[list[Path], str | None]:
     """A document set's PDFs (``eval/gold/<name>.json``), or why they cannot be read."""
     spec = json.loads((GOLD_DIR / f"{name}.json").read_text(encoding="utf-8"))
     folder = (ROOT / spec["folder"]).resolve()
     if not folder.is_dir():
-        return [], f"{folder} is absent (the new-document PDFs live outside the repository)"
+        return [], f"{folder} is absent (eval/gold/{name}.json names it)"
     paths = [folder / f for f in spec["files"]]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
@@ -218,7 +218,7 @@ def run_eval(splits: str | Iterable[str] | None = None, configs: str | Iterable[
              progress: bool = True, console=None) -> dict:
     """Run the configurations on the splits; write metrics.json, report.md and charts to ``out_dir``.
 
-    ``splits`` defaults to all three unless ``gold`` (a file of your own) is given, then to none."""
+    ``splits`` defaults to all of ``SPLITS`` unless ``gold`` (a file of your own) is given, then to none."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
