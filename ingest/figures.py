@@ -51,6 +51,15 @@ def _in_paragraph(it: Item, items: list[Item]) -> bool:
                for o in items)
 
 
+def _alike(a: Item, b: Item, body: float) -> bool:
+    """Set in sizes a chart uses side by side. A short run set above the body size beside runs a
+    quarter smaller is a heading by a table (「2-2 評価の基準」 over 8.5 pt cells), not a label:
+    chained in, it would stretch the figure over the headings and columns around it. An axis
+    title larger than its ticks but not than the body text stays a label."""
+    big, small = max(a.size, b.size), min(a.size, b.size)
+    return big <= 1.25 * small or big <= 1.05 * body
+
+
 def _near(a: Item, b: Item, reach: float) -> bool:
     dx = max(0.0, max(a.x0, b.x0) - min(a.x1, b.x1))
     dy = max(0.0, max(a.top, b.top) - min(a.bottom, b.bottom))
@@ -98,7 +107,7 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
     for i, a in enumerate(labels):
         for j in range(i + 1, len(labels)):
             # a frame bounds its figure: labels inside join no label outside it
-            if frame[i] == frame[j] and _near(a, labels[j], NEAR * max(a.size, labels[j].size)):
+            if frame[i] == frame[j] and _alike(a, labels[j], body) and _near(a, labels[j], NEAR * max(a.size, labels[j].size)):
                 parent[find(i)] = find(j)
     groups: dict[int, list[Item]] = {}
     for i, it in enumerate(labels):

@@ -66,3 +66,28 @@ def test_a_table_is_ruled_by_its_rules_not_the_shading_behind_it(tmp_path_factor
     assert [row[3:] for row in cells[1:]] == [["4月-7月", "28"], ["10月-1月", "41"]]
     assert cells[1][1] == "北辺工業大学と湖南精機株式会社"
     assert "表3" not in tables[0].text and "本文" not in tables[0].text
+
+
+@pytest.fixture(scope="module")
+def table_columns(tmp_path_factory):
+    out = chromium_pdf(FIXTURES / "chromium_table_columns.html", tmp_path_factory.mktemp("table_columns"))
+    return parse_pdf(out)
+
+
+def test_columns_under_a_table_read_each_to_its_end(table_columns):
+    # The numbered headings (11 pt over 10 pt body) are short like a table's 8.5 pt cells; chained to
+    # the cells as chart labels they stretched a "figure" from 「2-2」 down into the columns, and with
+    # nothing left to cut on, the two columns' lines were read alternately.
+    text = all_text(table_columns)
+    assert ("令和六年度末までに試作品の開発を終えた案件は二十六件で、そのうち十一件が量産の準備に入り、"
+            "残りの案件も販路の検討を続けている。") in text
+    assert "大学の研究室を紹介してもらえたことが最も役に立ったという声が多かった。" in text
+    assert text.index("途中で開発を取りやめた案件は五件") < text.index("3-2 企業の声")
+
+
+def test_headings_beside_a_table_stay_headings(table_columns):
+    heads = [b.text for p in table_columns.pages for b in p.blocks if b.kind == "heading"]
+    for h in ("2-2 配分の方針", "第3章三年間の成果", "3-1 案件の進み具合", "3-2 企業の声"):
+        assert h in heads
+    figures = [b.text for p in table_columns.pages for b in p.blocks if b.kind == "figure"]
+    assert not any("助成金は次の四つの区分" in f or "三年間" in f for f in figures)
