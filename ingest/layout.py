@@ -353,7 +353,12 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
     bands = [b for b in bands if b]
     merged: list[list[Item]] = []
     for b in bands:
-        if merged and _x_cut(merged[-1] + b, size, obstacles) and (
+        # a band of nothing but larger type after columns is a heading set across the page (「第4章」
+        # under a chapter's balanced columns): the columns above end there, even when it is short
+        # enough to sit over the left column alone
+        heading = merged and all(i.kind == "h" and i.size >= 1.15 * size for i in b) and not _x_cut(
+            b, size, obstacles) and _x_cut(merged[-1], size, obstacles)
+        if merged and not heading and _x_cut(merged[-1] + b, size, obstacles) and (
                 _x_cut(merged[-1], size, obstacles) or _x_cut(b, size, obstacles)):
             merged[-1] = merged[-1] + b
         else:

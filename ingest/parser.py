@@ -21,6 +21,7 @@ from .figures import find_figures
 from .furniture import find_furniture
 from .geometry import centre_inside
 from .layout import Item, group_blocks, leaf_lines, reading_order
+from .unruled import find_unruled_tables
 from .normalise import normalise
 from .docid import doc_id_for
 from .glyphs import text_runs
@@ -135,7 +136,8 @@ def _page_items(page: Any) -> tuple[list[Item], str, list[str], float]:
     page._policyqa_marks = marks
     with stage("tables"):
         tables, chars = find_tables(page, chars)
-    items: list[Item] = text_runs(chars) + tables
+    with stage("tables"):
+        items: list[Item] = find_unruled_tables(text_runs(chars)) + tables
     body = Counter(round(c["size"] * 2) / 2 for c in chars if not c["text"].isspace()).most_common(1)
     if status == "garbled":
         items = []

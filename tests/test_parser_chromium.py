@@ -91,3 +91,27 @@ def test_headings_beside_a_table_stay_headings(table_columns):
         assert h in heads
     figures = [b.text for p in table_columns.pages for b in p.blocks if b.kind == "figure"]
     assert not any("助成金は次の四つの区分" in f or "三年間" in f for f in figures)
+
+
+def test_a_table_ruled_only_above_and_below_comes_out_cell_by_cell(table_columns):
+    # No vertical rules, so pdfplumber's grid finder sees no table; the cells are found from where
+    # the runs sit: rows of runs in the same column bands, a wrapped cell's second line read with it.
+    tables = [b for p in table_columns.pages for b in p.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    cells = tables[0].cells
+    assert cells[0] == ["区分", "対象となる経費", "上限額"]
+    assert ["試作", "材料費と外注加工費、試験の費用", "300万円"] in cells
+    assert ["共同研究", "大学の研究室に支払う共同研究費と、研究員が企業に通う旅費", "200万円"] in cells
+    assert len(cells) == 6
+    others = [b.text for p in table_columns.pages for b in p.blocks if b.kind != "table"]
+    assert not any("300万円" in t or "通う旅費" in t for t in others)
+
+
+def test_two_columns_of_text_side_by_side_are_not_a_table(table_columns):
+    # Chapter 4's columns start on one baseline, so every line pairs with one across the gutter like a
+    # table row; their runs are long and flush at both ends, which a table's cells are not.
+    text = all_text(table_columns)
+    assert not any("窓口に寄せられる相談" in b.text for p in table_columns.pages for b in p.blocks
+                   if b.kind == "table")
+    # a chapter heading under balanced columns ends them; it does not join the left column
+    assert text.index("見積もりの作り方") < text.index("第4章今後の課題") < text.index("窓口に寄せられる相談")
