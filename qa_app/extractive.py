@@ -486,6 +486,8 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
                     near_top = [c for c in pool if c.score >= PART_KEEP_RATIO * pool[0].score]
                     held = {id(c): sum(_holds(c, "number", u) for u in set(asked.units)) for c in near_top}
                     pool = sorted(near_top, key=lambda c: -held[id(c)]) + [c for c in pool if c not in near_top]
+                if SUPERLATIVE_ROWS and (extreme := superlative(info.text)):
+                    pool = _extreme_row_first(pool, info.text, unit, extreme)
                 if "円" in unit:  # a sum: its attribute (fee, prize, budget) must be the one stated
                     pool = [c for c in pool if _pins(c, info)] or ([] if SUM_REFUSAL else pool)
                 found = pool[:1]
@@ -520,6 +522,53 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
         # A sentence that asks (「…とは何か。」) opens the answer; what follows it answers.
         chosen = [chosen[0], *_following(cands, chosen[0], EXPLAIN_FOLLOWING)]
     return _within(_later_parts(chosen, cands, info)), None
+
+
+# "Which field had the highest rate", 「いちばん高い」: of a table's rows, the one whose asked cell is the extreme answers,
+# not the row that matched the question's words best (every row of a table shares them).
+SUPERLATIVE_ROWS = True
+_LEAST = re.compile(r"(?:最も|いちばん|一番)(?:少な|低|小さ|短)|最小|最低|最少|smallest|lowest|fewest|least|shortest", re.I)
+_MOST = re.compile(r"(?:最も|いちばん|一番)(?:多|高|大き|長|重|上)|最大|最高|最多|largest|highest|biggest|greatest|"
+                   r"\bmost\b|longest", re.I)
+_CELL_NUMBER = re.compile(r"[△▲\-−]?\d[\d,]*(?:\.\d+)?")
+
+
+def superlative(question: str) -> str | None:
+    """"min" or "max" when the question asks for the least or the most of something, else None."""
+    if _LEAST.search(question):
+        return "min"
+    return "max" if _MOST.search(question) else None
+
+
+def _cell_value(value: str) -> float | None:
+    m = _CELL_NUMBER.search(value)
+    if not m:
+        return None
+    text = m.group().replace(",", "").replace("−", "-").replace("△", "-").replace("▲", "-")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _extreme_row_first(pool: list[Candidate], question: str, unit: str, extreme: str) -> list[Candidate]:
+    """The pool with the extreme row of the best-placed table first: the row whose asked cell (the
+    figure in the unit under the header closest to the question) is largest, or smallest."""
+    rows = [(c, _row(c)) for c in pool]
+    best = next((c for c, row in rows if row), None)
+    if best is None:
+        return pool
+    values = []
+    for c, row in rows:
+        if row and c.chunk.chunk_id == best.chunk.chunk_id:
+            cell = _asked_cell(row, question, unit)
+            value = _cell_value(cell[1]) if cell else None
+            if value is not None:
+                values.append((value, c))
+    if len(values) < 2:
+        return pool
+    top = (max if extreme == "max" else min)(values, key=lambda vc: vc[0])[1]
+    return [top] + [c for c in pool if c is not top]
 
 
 def _more_figures(chosen: list[Candidate], others: list[Candidate]) -> list[Candidate]:

@@ -734,3 +734,30 @@ def test_a_rate_may_be_written_as_a_fraction_and_a_change_as_a_ratio():
     assert not has_figure("補助の上限は5,000万円とする。", RATE)
     assert has_figure("4年間で約1.7倍に増えた。", answer_types.CHANGE)
     assert not has_figure("令和6年度に1,037社となった。", answer_types.CHANGE)
+
+
+RATES = ("| 地区 | 参加企業数 | 成約件数 | 成約率 |\n| --- | --- | --- | --- |\n| 北地区 | 40 | 6 | 15.0% |\n"
+         "| 中地区 | 25 | 9 | 36.0% |\n| 南地区 | 30 | 3 | 10.0% |")
+
+
+def _rows(text: str, scores: list[float]) -> list[ex.Candidate]:
+    chunk = _chunk(text)
+    return [ex.Candidate(chunk, i, 0, e, 0, np.eye(8, dtype=np.float32)[i], score=score)
+            for i, ((_, e), score) in enumerate(zip(chunk.sentences, scores))]
+
+
+@pytest.mark.parametrize("question, row", [
+    ("成約率がいちばん高い地区はどこで、その率は？", "36.0%"),
+    ("成約率が最も低いのはどの地区で、何%だった？", "10.0%"),
+    ("Which district had the highest closing rate, and what was it (%)?", "36.0%"),
+])
+def test_a_superlative_answers_with_the_extreme_row_not_the_best_matched(question, row):
+    # Every row shares the question's words; the first row scores best, but the asked cell decides.
+    chosen, reason = _shape(_rows(RATES, [0.1, 0.0, 0.9, 0.5, 0.4]), question)
+    assert reason is None and chosen[0].text.rstrip().endswith(f"{row} |")
+
+
+def test_superlative_cues():
+    assert ex.superlative("いちばん多いのは？") == "max" and ex.superlative("最も少ない年は？") == "min"
+    assert ex.superlative("Which year had the fewest applications?") == "min"
+    assert ex.superlative("成約率はいくら？") is None and ex.superlative("What is the rate?") is None
