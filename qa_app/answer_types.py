@@ -35,7 +35,7 @@ UNITS_JA = {
     "社": "社", "件": "件", "人": "[人名]", "名": "[人名]", "校": "(?:校|大学)", "大学": "(?:大学|校)", "行": "行",
     "組": "組", "倍": "倍", "回": "回", "円": "円", "億": "億円?", "万": "万円?", "割": "割", "%": "%",
     "機関": "機関", "団体": "団体", "か国": "[かカヶケ]国", "カ国": "[かカヶケ]国", "ヶ国": "[かカヶケ]国",
-    "地域": "地域", "プロジェクト": "(?:プロジェクト|件)", "事業": "(?:事業|件)", "拠点": "(?:拠点|か所|箇所)",
+    "地域": "地域", "プロジェクト": "(?:プロジェクト|件)", "事業": "(?:事業|件)", "拠点": "(?:拠点|か所|箇所)", "か所": "[かカヶケ箇]所", "カ所": "[かカヶケ箇]所", "ヶ所": "[かカヶケ箇]所", "箇所": "[かカヶケ箇]所",
     "年": "年", "ブロック": "ブロック", "種類": "種類", "回目": "回",
     # Durations: 何日間, 何時間, 何か月, 何週間 (何日 alone asks a date).
     "日間": "日", "時間": "時間", "か月": "[かカヶケ]?月", "カ月": "[かカヶケ]?月", "ヶ月": "[かカヶケ]?月", "週間": "週",
@@ -120,12 +120,16 @@ _ADVISES = re.compile(r"必要(?:があ|であ)|べき|注意|留意|気を(?:�
 # counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio, the
 # number of a figure, table or page (「1-2-4図」, 「3表」, 「12頁」: a label, not a count) or a rank or serial
 # (「2位相当」, 「3番目」, 「1号機」, 「4次元」: which one, not how many).
-_ANY_COUNTER = r"(?:(?![年月日時円倍割兆億万千図表頁位番号次])[\u4E00-\u9FFF\u30A0-\u30FF])+"
+# The counters written in kana count too: the general 「つ」 (「6つの造船所」; not 「1つずつ」, 「3つ目」) and 「か所」.
+_ANY_COUNTER = r"(?:つ(?!ずつ|目|め)|[かカヶケ箇]所|(?:(?![年月日時円倍割兆億万千図表頁位番号次])[\u4E00-\u9FFF\u30A0-\u30FF])+)"
+ANY_COUNTER = _ANY_COUNTER   # the unit asked by "how many X" when X is no known kind
 # Words that end the counted noun phrase after "how many" / "number of": auxiliaries, modals, prepositions.
 _NOT_COUNTED = frozenset({"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can",
                           "could", "should", "may", "might", "must", "of", "in", "at", "on", "for", "by", "with", "from",
                           "to", "that", "which", "who", "and", "or", "there"})
-_HOW_MANY_ANY_JA = re.compile(r"いくつ")   # 「契約はいくつ」: a count in whatever counter, as above
+# 「契約はいくつ」: a count in whatever counter, as above; 「いくつの業務」 names what it counts (17業務, 17の業務, 5つの業務:
+# not 「5つの検討グループ」).
+_HOW_MANY_ANY_JA = re.compile(r"いくつ(?:の([\u4E00-\u9FFF\u30A0-\u30FF]+))?")
 _HOW_MANY_EN = re.compile(r"how many(?=\s+\w)", re.I)
 _NUMBER_OF_EN = re.compile(r"\bnumber of(?=\s+\w)", re.I)
 _HOW_MANY_JA = re.compile(r"何\s*(" + "|".join(sorted(map(re.escape, UNITS_JA), key=len, reverse=True)) + ")")
@@ -200,7 +204,7 @@ def asked_type(question: str) -> AskedType:
                     None)
         units[m.start()] = unit or _ANY_COUNTER
     for m in _HOW_MANY_ANY_JA.finditer(text):
-        units.setdefault(m.start(), _ANY_COUNTER)
+        units.setdefault(m.start(), f"(?:つ?の?{re.escape(m.group(1))})" if m.group(1) else _ANY_COUNTER)
     for m in _TEXT_LENGTH.finditer(text):
         units.setdefault(m.start(), _TEXT_LENGTH_UNIT)
     for m in _DURATION.finditer(text):

@@ -22,7 +22,7 @@ from index.tokenise import terms
 from index.translate import keyword_terms as translated_terms
 from ingest.records import Chunk
 
-from .answer_types import (FIGURE, UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
+from .answer_types import (ANY_COUNTER, FIGURE, UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
                            defines, enumerates, explains, holds, is_name, later_clauses, places, same_count)
 from .question import QuestionInfo, eraless_years, year_mentioned, year_spellings
 
@@ -395,10 +395,23 @@ def _preceding(cands: list[Candidate], c: Candidate, reach: int) -> list[Candida
 
 
 def _years(c: Candidate) -> set[str]:
-    """The years a sentence names (a table row: its own line). A fiscal year with its era left out
-    (a table's 「14年度」) is read in each era it could belong to."""
-    text = _row_line(c) if _row(c) is not None else c.text
+    """The years a sentence names (a table row: its own line, and the headers over its figures: a
+    column 「令和6年度予算」 dates the row's budget). A fiscal year with its era left out (a table's
+    「14年度」) is read in each era it could belong to."""
+    row = _row(c)
+    text = _row_line(c) if row is not None else c.text
+    if row is not None and HEADER_YEARS:
+        text += " " + " ".join(h for h, v in row if re.search(r"\d", v))
     return set(year_spellings(text)) | eraless_years(text)
+
+
+def _header_match(c: Candidate, question: str, unit: str) -> int:
+    """How many of the question's words the header over a table row's asked figure shares (0 outside tables)."""
+    row = _row(c)
+    if row is None:
+        return 0
+    words = set(terms(question))
+    return max((len(words & set(terms(h))) for h, v in row if _cell_holds(h, v, unit)), default=0)
 
 
 def _stated_years(c: Candidate) -> set[str]:
@@ -478,7 +491,10 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
                              and not (_spans(info) and _stated_years(c) - asked_years)]
                     # A span asked (「平成14〜18年度」) is answered by the sentence naming more of it, not one year's row;
                     # one reaching outside it (「平成13~14年度」) is about another period.
-                    dated.sort(key=lambda c: -len(_years(c) & asked_years))
+                    # Of rows naming it alike, the one whose figure's header names more of the question (「令和6年度予算」
+                    # for 「令和6年度はいくら予算が」) answers before one of another column (「投資額」).
+                    dated.sort(key=lambda c: (-len(_years(c) & asked_years),
+                                              -_header_match(c, info.text, unit) if HEADER_YEARS else 0))
                     pool = dated + [c for c in pool if c not in dated]
                 if len(asked.units) > 1 and pool:
                     # Of the sentences about as good as the best, the one giving figures for more of
@@ -523,6 +539,10 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
         chosen = [chosen[0], *_following(cands, chosen[0], EXPLAIN_FOLLOWING)]
     return _within(_later_parts(chosen, cands, info)), None
 
+
+# A table row is dated by the headers over its figures as well as by its own cells (「| 認定制度 | … | 6.8億円 |» under
+# 「令和6年度予算」), and among rows naming the asked year alike, the header sharing more of the question goes first.
+HEADER_YEARS = True
 
 # "Which field had the highest rate", 「いちばん高い」: of a table's rows, the one whose asked cell is the extreme answers,
 # not the row that matched the question's words best (every row of a table shares them).
@@ -603,6 +623,8 @@ def _cell_holds(header: str, value: str, unit: str) -> bool:
         return True
     counted = counted_unit(header)
     if not counted:
+        if unit == ANY_COUNTER:   # whatever counter: the header must name one as a unit (「数(社)」), not merely hold kanji
+            return re.search(rf"[(（](?:{unit})[)）]", header) is not None
         return re.search(unit, header) is not None
     # A generic counter under a header naming what is counted (「民間企業 機関数」) also counts in that thing's unit (社).
     kind = counted_kind(header, counted)

@@ -761,3 +761,39 @@ def test_superlative_cues():
     assert ex.superlative("いちばん多いのは？") == "max" and ex.superlative("最も少ない年は？") == "min"
     assert ex.superlative("Which year had the fewest applications?") == "min"
     assert ex.superlative("成約率はいくら？") is None and ex.superlative("What is the rate?") is None
+
+
+def test_kana_counters_count():
+    # 「6つの造船所」 answers "how many shipyards"; 「何か所」 asks in か所 as 何社 asks in 社.
+    anything = asked_type("How many shipyards now use the system?").units[0]
+    assert count_figures("現在は6つの造船所に導入された。", anything) == 1
+    assert count_figures("1つずつ確かめた。3つ目の案を選んだ。", anything) == 0    # one by one; the third: no count
+    sites = asked_type("検査装置は何か所の工場に入った？").units
+    assert sites and count_figures("県内の12か所の工場と3カ所の倉庫に入った。", sites[0]) == 2
+
+
+def test_a_rows_year_may_stand_in_the_header_over_its_figure():
+    # The budget row names no year itself: its column 「令和6年度予算」 does. Beside it, a row naming 令和6年度
+    # in its own cell under another column (an investment total) answers another question.
+    budget = _chunk("| 施策名 | 対象 | 令和6年度予算 |\n| --- | --- | --- |\n| 人材認定制度 | 運営者 | 6.8億円 |", "b-0")
+    totals = _chunk("| 年度 | 新設法人数(社) | 投資額(億円) |\n| --- | --- | --- |\n| 令和5年度 | 54,120 | 688 |\n"
+                    "| 令和6年度 | 55,860 | 742 |", "t-0")
+    cands = [ex.Candidate(ch, i, 0, e, 0, np.eye(8, dtype=np.float32)[i], score=score)
+             for ch, scores in ((budget, [0.1, 0.0, 0.7]), (totals, [0.1, 0.0, 0.4, 0.9]))
+             for i, ((_, e), score) in enumerate(zip(ch.sentences, scores))]
+    chosen, reason = _shape(cands, "人材を認める制度に、令和6年度はいくら予算がついた？")
+    assert reason is None and chosen[0].chunk.chunk_id == "b-0" and chosen[0].text.rstrip().endswith("6.8億円 |")
+
+
+def test_ikutsu_no_counts_what_it_names():
+    # 「いくつの業務」 is answered by 17業務 (or 17の業務, 5つの業務), not by 「5つの検討グループ」.
+    unit = asked_type("標準化の対象は、いくつの業務？").units[0]
+    assert count_figures("主要な17業務を処理するシステム。", unit) == 1
+    assert count_figures("5つの検討グループが採択された。", unit) == 0
+    assert count_figures("12の業務と3つの業務が残る。", unit) == 2
+
+
+def test_whatever_counter_needs_a_header_that_names_a_unit():
+    # "How many startups": a cell under 「令和6年度予算」 is a sum, though the header holds kanji; under 「数(社)」 a count.
+    assert not ex._cell_holds("令和6年度予算", "6.8億円", answer_types.ANY_COUNTER)
+    assert ex._cell_holds("うちスタートアップ(社)", "1,037", answer_types.ANY_COUNTER)
