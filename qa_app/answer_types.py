@@ -73,7 +73,7 @@ _MONEY_EN = re.compile(r"(?<!by )\bhow much\b(?! " + _CHANGE_WORDS + r"\b)|\bwha
 _MONEY_JA = re.compile(r"いくら|予算|金額|費用|[会受講]?費は|料金|売上|投資額|補助額|額は")
 # A sum's word asked about with another question word (「予算は何に応じて配る」, 「費用は誰が負担する」,
 # 「予算はどのように決まる」) asks that, not the sum; unless the sum is also asked for itself (いくら, 何億円).
-ASKS_OTHER_JA = re.compile(r"何(?:に|を|で|と|から)|どのよう|どう(?:やって|いう|する|して)|誰|だれ|どこ|なぜ")
+ASKS_OTHER_JA = re.compile(r"何(?:に|を|で|と|から)|どのよう|どう(?:やって|いう|する|して)|誰|だれ|どこ(?!ろ)|なぜ")
 _ASKS_SUM_JA = re.compile(r"いくら|何[百千万億兆]*円|どれ(?:くらい|ほど|だけ)|どのくらい")
 # Whole English words only: "strategy", "cooperate" and "corporate" hold "rate", and "share" is also a verb.
 _PERCENT = re.compile(r"\bper ?cent(?:age)?s?\b|\b(?:what|the) share\b|\bshare of\b|\brates?\b|\bmargins?\b|割合|比率|シェア|率は", re.I)
@@ -93,7 +93,7 @@ _COMPANY = re.compile(r"\bwhich (?:compan(?:y|ies)|firms?|manufacturers?|makers?
 _ORG = re.compile(r"\bwhich (?:organi[sz]ations?|institutions?|agenc(?:y|ies)|universit(?:y|ies)|bod(?:y|ies)|banks?)\b"
                   r"|どの(?:機関|団体|大学|組織)|(?:機関|団体|組織)は[?？]?$", re.I)
 _WHERE = re.compile(r"\bwhere\b|\bwhich (?:\w+ )?(?:countr(?:y|ies)|regions?|cit(?:y|ies)|prefectures?|places?)\b"
-                    r"|どこ(?!まで)|どの(?:地域|国|場所|都市)|場所は", re.I)   # 「どこまで」 asks how far, not where
+                    r"|どこ(?!まで|ろ)|どの(?:地域|国|場所|都市)|場所は", re.I)   # 「どこまで」 asks how far, not where
 _WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day)\b|いつ|何年(?!間)|何月|何日(?!間)|時期", re.I)
 _WHY = re.compile(r"\bwhy\b|\bwhat (?:made|makes)\b|\breasons?\b|なぜ|何故|どうして|理由|要因|背景", re.I)
 _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|have)\b|\bin what way"
@@ -416,6 +416,10 @@ def places(text: str) -> frozenset[str]:
                      if m.part_of_speech()[:3] == ("名詞", "固有名詞", "地名"))
 
 
+# A title or profession after a name marks a person where Sudachi knows no 人名 (「大曽根拓 … 投資部長」, a committee list).
+_PERSON_TITLE = re.compile(r"氏|教授|博士|社長|会長|理事長|首相|大臣|部長|課長|室長|所長|局長|委員長|取締役|弁理士|弁護士|診断士")
+
+
 def holds(text: str, part: str, unit: str | None = None) -> bool:
     """Whether text holds an answer of the asked part ("number" needs ``unit``)."""
     text = normalise(text)
@@ -424,7 +428,7 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
     if part == "date":   # 「大正十三年一月二十日」 as well as 「2024年4月」
         return _DATE.search(arabic_figures(text)) is not None
     if part == "person":
-        return "人名" in _proper_nouns(text) or re.search(r"(?:氏|教授|博士|社長|会長|理事長|首相|大臣)", text) is not None
+        return "人名" in _proper_nouns(text) or _PERSON_TITLE.search(text) is not None
     if part == "place":
         return "地名" in _proper_nouns(text)
     if part == "company":

@@ -797,3 +797,15 @@ def test_whatever_counter_needs_a_header_that_names_a_unit():
     # "How many startups": a cell under 「令和6年度予算」 is a sum, though the header holds kanji; under 「数(社)」 a count.
     assert not ex._cell_holds("令和6年度予算", "6.8億円", answer_types.ANY_COUNTER)
     assert ex._cell_holds("うちスタートアップ(社)", "1,037", answer_types.ANY_COUNTER)
+
+
+def test_dedokoro_asks_a_source_not_a_place():
+    # 「出どころ」 (where a figure comes from) holds どこ but asks for a source, not a place.
+    assert "place" not in asked_type("検査の手間はどのくらい減った？その数字の出どころは？").parts
+    assert "place" in asked_type("本社はどこにある？").parts
+
+
+def test_a_title_marks_a_person_sudachi_does_not_know():
+    assert holds("| 委員 | 大曽根拓 | 北陸ベンチャー投資株式会社投資部長 |", "person")
+    assert holds("委員長は石動国際特許事務所の弁理士が務めた。", "person")
+    assert not holds("部品の調達先を県内に広げた。", "person")
