@@ -112,9 +112,14 @@ _NAMED = re.compile(r"「[^」]{2,30}」|[A-Za-z][A-Za-z\-]*[A-Z][A-Za-z\-]*[A-Z
 
 # What to watch out for (「気をつけるべき点は」, "what pitfalls"): answered, like how, by the sentence that advises and
 # the ones after it; a sentence advises by the modality of caution or obligation (``advises``).
+# What is required (「認定を受けるには何を満たす必要がある」, 「申請の条件は」, "what are the requirements") is asked and
+# answered the same way: by the sentence that states the obligation (…ことが求められる, …を条件とする) and those after it.
 _ADVICE = re.compile(r"気を(?:つけ|付け)|注意(?:点|すべき|する)|留意|べき(?:点|こと)|心がけ|コツ|秘訣|落とし穴"
-                     r"|\bpitfalls?\b|\bwatch out\b|\bbe careful\b|\bkeep in mind\b|\btips?\b|\bwhat should\b", re.I)
-_ADVISES = re.compile(r"必要(?:があ|であ)|べき|注意|留意|気を(?:つけ|付け)|ならない|望ましい|避け")
+                     r"|満たす|何が必要|必要な(?:もの|こと|条件)|(?:条件|要件|資格)(?:は|とは|を|が)"
+                     r"|\bpitfalls?\b|\bwatch out\b|\bbe careful\b|\bkeep in mind\b|\btips?\b|\bwhat should\b"
+                     r"|\brequirements?\b|\bconditions? (?:for|to|of)\b|\bcriteria\b|\beligib|\bqualify\b"
+                     r"|\bwhat (?:must|do(?:es)? \w+(?: \w+)? (?:need|have) to)\b", re.I)
+_ADVISES = re.compile(r"必要(?:があ|であ|とな|とす)|べき|注意|留意|気を(?:つけ|付け)|ならない|望ましい|避け|求められ|要件|を条件|満たす")
 
 # "How many tablets / base stations / accounts": a noun UNITS_EN does not know is counted in whatever
 # counter the document uses (台, 局, 口座, 者, 手続) — any word after the figure but a date, a sum, a ratio, the

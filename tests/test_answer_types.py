@@ -809,3 +809,18 @@ def test_a_title_marks_a_person_sudachi_does_not_know():
     assert holds("| 委員 | 大曽根拓 | 北陸ベンチャー投資株式会社投資部長 |", "person")
     assert holds("委員長は石動国際特許事務所の弁理士が務めた。", "person")
     assert not holds("部品の調達先を県内に広げた。", "person")
+
+
+@pytest.mark.parametrize("question", ["認定を受けるには何を満たす必要がある？", "申請の条件は？",
+                                      "What are the requirements for the certification?",
+                                      "What does a programme have to offer to qualify?"])
+def test_a_requirement_is_asked_like_advice(question):
+    assert "advice" in asked_type(question).parts
+
+
+def test_a_requirement_question_quotes_the_sentence_that_states_the_obligation():
+    text = ("この制度は育成プログラムを国が認定し、運営費の半分を支援する。認定を受けるには、年に10社以上を受け入れ、"
+            "5名以上の指導役を置くことが求められる。認定の期間は3年である。")
+    chosen, reason = _shape(_cands(text, [0.9, 0.7, 0.3]), "認定を受けるには何を満たす必要がある？")
+    assert reason is None and any("求められる" in c.text for c in chosen)
+    assert "advice" not in asked_type("この事業の条件付き融資の額は？").parts
