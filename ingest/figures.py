@@ -19,6 +19,7 @@ from .geometry import centre_inside
 LABEL_CHARS = 10      # a label is at most this long
 NEAR = 10.0           # labels closer than this many ems belong to one figure (ticks sit far apart)
 MIN_LABELS = 5
+ROW_LABELS = 3        # a column of at least this many category names on a chart's rows is the chart's
 # the shape of a caption: a mark, a figure or table word with a number, or a source line
 CAPTION = re.compile(r"^[■□◆◇●○▼▽\s]*(第?\s*[0-9]+(\s*[-‐－ー・.]\s*[0-9]+)*\s*[図表]|[図表]\s*(表\s*)?[0-9]|(資料|出典|出所|注)\s*[:：])")
 
@@ -58,6 +59,20 @@ def _alike(a: Item, b: Item, body: float) -> bool:
     title larger than its ticks but not than the body text stays a label."""
     big, small = max(a.size, b.size), min(a.size, b.size)
     return big <= 1.25 * small or big <= 1.05 * body
+
+
+def _row_labels(group: list[Item], labels: list[Item], taken: set[int]) -> list[Item]:
+    """A bar chart's category names: a column of labels beside the group, each on the baseline of one
+    of its labels (the value at the end of its bar), however long the bars between them."""
+    x0, x1 = min(i.x0 for i in group), max(i.x1 for i in group)
+    found = [it for it in labels if id(it) not in taken and it not in group and (it.x1 <= x0 or it.x0 >= x1)
+             and any(min(it.bottom, m.bottom) - max(it.top, m.top) >= 0.6 * min(it.height, m.height) for m in group)]
+    if len(found) < ROW_LABELS:
+        return []
+    size = max(it.size for it in found)
+    flush = max(i.x0 for i in found) - min(i.x0 for i in found) <= size or \
+        max(i.x1 for i in found) - min(i.x1 for i in found) <= size
+    return found if flush else []
 
 
 def _near(a: Item, b: Item, reach: float) -> bool:
@@ -122,6 +137,7 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
         cols = {round(it.x0 / (2 * it.size)) for it in group}
         if len(rows) < 2 or len(cols) < 2:
             continue   # a list or a column of words, not a chart
+        group = group + _row_labels(group, labels, taken)
         numeric = sum(any(ch.isdigit() for ch in it.text) for it in group)
         x0, top = min(i.x0 for i in group), min(i.top for i in group)
         x1, bottom = max(i.x1 for i in group), max(i.bottom for i in group)

@@ -115,3 +115,14 @@ def test_two_columns_of_text_side_by_side_are_not_a_table(table_columns):
                    if b.kind == "table")
     # a chapter heading under balanced columns ends them; it does not join the left column
     assert text.index("見積もりの作り方") < text.index("第4章今後の課題") < text.index("窓口に寄せられる相談")
+
+
+def test_a_bar_charts_category_names_are_read_with_its_values(table_columns):
+    # The names sit at the bars' left ends and the values at their right ends, a bar's length apart: too far
+    # to be one cluster of labels, but each name shares a baseline with its value.
+    figures = [b.text for p in table_columns.pages for b in p.blocks if b.kind == "figure"]
+    chart = [f for f in figures if "14件(35%)" in f]
+    assert len(chart) == 1
+    assert "販路の開拓 14件(35%) 資金の調達 9件(23%)" in chart[0] and "知的財産 3件(8%)" in chart[0]
+    paras = [b.text for p in table_columns.pages for b in p.blocks if b.kind == "paragraph"]
+    assert "人材の確保" not in paras
