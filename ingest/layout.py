@@ -368,22 +368,28 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
     return [leaf for b in merged for leaf in reading_order(b, size, obstacles, depth + 1)]
 
 
+def baseline_rows(runs: list[Item]) -> list[list[Item]]:
+    """Horizontal runs that share a baseline (and a size), each row left to right, rows in the order
+    their first run is met top to bottom."""
+    rows: list[list[Item]] = []
+    for it in sorted(runs, key=lambda i: (i.top, i.x0)):
+        for row in rows:
+            ref = row[0]
+            ov = min(ref.bottom, it.bottom) - max(ref.top, it.top)
+            if ov >= 0.6 * min(ref.height, it.height) and abs(ref.size - it.size) <= 0.3 * ref.size:
+                row.append(it)
+                break
+        else:
+            rows.append([it])
+    for row in rows:
+        row.sort(key=lambda i: i.x0)
+    return rows
+
+
 def leaf_lines(leaf: list[Item]) -> list[Item]:
     """Runs on one baseline inside a leaf become one line; lines top to bottom."""
     out: list[Item] = []
-    hs = sorted((i for i in leaf if i.kind == "h"), key=lambda i: (i.top, i.x0))
-    lines: list[list[Item]] = []
-    for it in hs:
-        for ln in lines:
-            ref = ln[0]
-            ov = min(ref.bottom, it.bottom) - max(ref.top, it.top)
-            if ov >= 0.6 * min(ref.height, it.height) and abs(ref.size - it.size) <= 0.3 * ref.size:
-                ln.append(it)
-                break
-        else:
-            lines.append([it])
-    for ln in lines:
-        ln.sort(key=lambda i: i.x0)
+    for ln in baseline_rows([i for i in leaf if i.kind == "h"]):
         if len(ln) == 1:
             out.append(ln[0])
             continue

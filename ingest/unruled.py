@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from statistics import median
 
-from .layout import Item, _make_item, join_lines
+from .layout import Item, _make_item, baseline_rows, join_lines
 from .tables import markdown
 
 MIN_ROWS = 3          # a header and two rows, or three rows
@@ -25,20 +25,7 @@ SHORT_CELL = 10       # a band whose cells are mostly this short is a table's, n
 
 def _rows(runs: list[Item]) -> list[list[Item]]:
     """Runs on one baseline, left to right; rows top to bottom."""
-    rows: list[list[Item]] = []
-    for it in sorted(runs, key=lambda i: (i.top, i.x0)):
-        for row in rows:
-            ref = row[0]
-            ov = min(ref.bottom, it.bottom) - max(ref.top, it.top)
-            if ov >= 0.6 * min(ref.height, it.height) and abs(ref.size - it.size) <= 0.3 * ref.size:
-                row.append(it)
-                break
-        else:
-            rows.append([it])
-    for row in rows:
-        row.sort(key=lambda i: i.x0)
-    rows.sort(key=lambda r: min(i.top for i in r))
-    return rows
+    return sorted(baseline_rows(runs), key=lambda r: min(i.top for i in r))
 
 
 def _bands(rows: list[list[Item]], size: float) -> list[tuple[float, float]]:
