@@ -94,7 +94,7 @@ def _table(rows: list[list[Item]], size: float) -> Item | None:
         return None     # words flowed into two columns (a list), not a table of pairs
     if sum(1 for row in grid for c in row if c) < 0.6 * len(grid) * len(bands):
         return None     # mostly empty: scattered glyphs (a chart, a vertical page's stray runs), not cells
-    texts = [[join_lines([i.text for i in cell]) for cell in row] for row in grid]
+    texts = [[join_lines([i.text for i in sorted(cell, key=lambda i: (i.top, i.x0))]) for cell in row] for row in grid]
     chars = [ch for row in rows for it in row for ch in it.chars]
     sizes = sorted(i.size for row in rows for i in row)
     return Item("table", min(i.x0 for r in rows for i in r), min(i.top for r in rows for i in r),
@@ -119,9 +119,32 @@ def _continues(row: list[Item], above: list[Item], bands: list[tuple[float, floa
     return True
 
 
+def _centred(block: list[list[Item]], bands: list[tuple[float, float]], size: float) -> list[list[Item]]:
+    """Baseline rows that overlap in height and share no column are one table row: a one-line cell set
+    vertically centred beside a wrapped cell sits between that cell's lines (「基礎講座」 between
+    「品質管理の考え方と、工程」 and 「ごとの検査の手順を学ぶ」). Rows of a table never overlap (each fills
+    its first column, and rows are a line apart)."""
+    def columns(row: list[Item]) -> set[int | None]:
+        return {_in_band(it, bands, size) for it in row}
+    out: list[list[Item]] = []
+    last: list[Item] | None = None
+    for row in block:
+        if last is not None and min(i.bottom for i in last) - max(i.top for i in row) > 0.05 * size \
+                and not columns(row) & columns(last) and None not in columns(row) | columns(last):
+            out[-1] = out[-1] + row
+        else:
+            out.append(list(row))
+        last = row
+    return out
+
+
 def _table_rows(block: list[list[Item]], size: float) -> list[list[Item]]:
     """The block's rows from its first row of cells to its last, each wrapped line read with its cell."""
-    bands = _bands([r for r in block if len(r) >= 2], size)
+    multi = [k for k, r in enumerate(block) if len(r) >= 2]
+    # the columns: every run from the first row of cells to the last (a wrapped cell's lines between
+    # them widen its column), not a caption or paragraph line before or after
+    bands = _bands(block[multi[0]:multi[-1] + 1], size)
+    block = _centred(block, bands, size)
     out: list[list[Item]] = []
     for row in block:
         if out and _continues(row, out[-1], bands, size):

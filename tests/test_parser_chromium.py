@@ -126,3 +126,13 @@ def test_a_bar_charts_category_names_are_read_with_its_values(table_columns):
     assert "販路の開拓 14件(35%) 資金の調達 9件(23%)" in chart[0] and "知的財産 3件(8%)" in chart[0]
     paras = [b.text for p in table_columns.pages for b in p.blocks if b.kind == "paragraph"]
     assert "人材の確保" not in paras
+
+
+def test_cells_centred_beside_a_wrapped_cell_stay_in_their_row(tmp_path_factory):
+    doc = parse_pdf(chromium_pdf(FIXTURES / "chromium_centred_table.html", tmp_path_factory.mktemp("centred")))
+    tables = [b for p in doc.pages for b in p.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    assert tables[0].cells == [["研修名", "内容", "受講料"],
+                               ["基礎講座", "品質管理の考え方と、工程ごとの検査の手順を学ぶ", "2万円"],
+                               ["応用講座", "統計の手法を使って不良の原因を探し、対策を立てる", "4万円"],
+                               ["実地研修", "会員企業の工場で改善の活動に加わる", "無料"]]
