@@ -8,10 +8,14 @@ from tests.conftest import FIXTURES, all_text, chromium_pdf
 from ingest.parser import parse_pdf
 
 
+def _printed(tmp_path_factory, name: str):
+    """One of our HTML fixtures, printed by Chromium and parsed."""
+    return parse_pdf(chromium_pdf(FIXTURES / f"{name}.html", tmp_path_factory.mktemp(name)))
+
+
 @pytest.fixture(scope="module")
 def doc(tmp_path_factory):
-    out = chromium_pdf(FIXTURES / "chromium_traits.html", tmp_path_factory.mktemp("chromium"))
-    return parse_pdf(out)
+    return _printed(tmp_path_factory, "chromium_traits")
 
 
 def test_columns_read_in_order(doc):
@@ -70,8 +74,7 @@ def test_a_table_is_ruled_by_its_rules_not_the_shading_behind_it(tmp_path_factor
 
 @pytest.fixture(scope="module")
 def table_columns(tmp_path_factory):
-    out = chromium_pdf(FIXTURES / "chromium_table_columns.html", tmp_path_factory.mktemp("table_columns"))
-    return parse_pdf(out)
+    return _printed(tmp_path_factory, "chromium_table_columns")
 
 
 def test_columns_under_a_table_read_each_to_its_end(table_columns):
@@ -129,7 +132,7 @@ def test_a_bar_charts_category_names_are_read_with_its_values(table_columns):
 
 
 def test_cells_centred_beside_a_wrapped_cell_stay_in_their_row(tmp_path_factory):
-    doc = parse_pdf(chromium_pdf(FIXTURES / "chromium_centred_table.html", tmp_path_factory.mktemp("centred")))
+    doc = _printed(tmp_path_factory, "chromium_centred_table")
     tables = [b for p in doc.pages for b in p.blocks if b.kind == "table"]
     assert len(tables) == 1
     assert tables[0].cells == [["研修名", "内容", "受講料"],
