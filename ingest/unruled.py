@@ -41,7 +41,8 @@ def _bands(rows: list[list[Item]], size: float) -> list[tuple[float, float]]:
 
 
 def _band_of(it: Item, bands: list[tuple[float, float]]) -> int:
-    return next(k for k, (a, b) in enumerate(bands) if it.x0 >= a - 0.01 and it.x1 <= b + 0.01)
+    """The band the run lies in (the one it overlaps most: never an error that would cost the page)."""
+    return max(range(len(bands)), key=lambda k: min(it.x1, bands[k][1]) - max(it.x0, bands[k][0]))
 
 
 def _is_text_column(cells: list[Item], size: float) -> bool:
