@@ -540,7 +540,7 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
     return _within(_later_parts(chosen, cands, info)), None
 
 
-# A table row is dated by the headers over its figures as well as by its own cells (「| 認定制度 | … | 6.8億円 |» under
+# A table row is dated by the headers over its figures as well as by its own cells (「| 認定制度 | … | 6.8億円 |」 under
 # 「令和6年度予算」), and among rows naming the asked year alike, the header sharing more of the question goes first.
 HEADER_YEARS = True
 
