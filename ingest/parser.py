@@ -136,7 +136,6 @@ def _page_items(page: Any) -> tuple[list[Item], str, list[str], float]:
     page._policyqa_marks = marks
     with stage("tables"):
         tables, chars = find_tables(page, chars)
-    with stage("tables"):
         items: list[Item] = find_unruled_tables(text_runs(chars)) + tables
     body = Counter(round(c["size"] * 2) / 2 for c in chars if not c["text"].isspace()).most_common(1)
     if status == "garbled":

@@ -23,11 +23,6 @@ ROW_GAP_EM = 1.2      # rows closer than this belong to one table
 SHORT_CELL = 10       # a band whose cells are mostly this short is a table's, not a text column's
 
 
-def _rows(runs: list[Item]) -> list[list[Item]]:
-    """Runs on one baseline, left to right; rows top to bottom."""
-    return sorted(baseline_rows(runs), key=lambda r: min(i.top for i in r))
-
-
 def _bands(rows: list[list[Item]], size: float) -> list[tuple[float, float]]:
     """Column bands: the x-extents the rows' runs cover, split where a gutter runs through every row."""
     spans = sorted((i.x0, i.x1) for r in rows for i in r)
@@ -169,7 +164,7 @@ def find_unruled_tables(items: list[Item]) -> list[Item]:
     runs = [i for i in items if i.kind == "h"]
     if len(runs) < 2 * MIN_ROWS or sum(len(i.chars) for i in items if i.kind == "v") > sum(len(i.chars) for i in runs):
         return items    # a page set vertically: its horizontal runs are headings and stray marks
-    rows = _rows(runs)
+    rows = baseline_rows(runs)    # top to bottom: each row is met at its topmost run
     blocks: list[list[list[Item]]] = []
     for row in rows:
         size = median(i.size for i in row)

@@ -126,8 +126,7 @@ _ADVISES = re.compile(r"必要(?:があ|であ|とな|とす)|べき|注意|留�
 # number of a figure, table or page (「1-2-4図」, 「3表」, 「12頁」: a label, not a count) or a rank or serial
 # (「2位相当」, 「3番目」, 「1号機」, 「4次元」: which one, not how many).
 # The counters written in kana count too: the general 「つ」 (「6つの造船所」; not 「1つずつ」, 「3つ目」) and 「か所」.
-_ANY_COUNTER = r"(?:つ(?!ずつ|目|め)|[かカヶケ箇]所|(?:(?![年月日時円倍割兆億万千図表頁位番号次])[\u4E00-\u9FFF\u30A0-\u30FF])+)"
-ANY_COUNTER = _ANY_COUNTER   # the unit asked by "how many X" when X is no known kind
+ANY_COUNTER = r"(?:つ(?!ずつ|目|め)|[かカヶケ箇]所|(?:(?![年月日時円倍割兆億万千図表頁位番号次])[\u4E00-\u9FFF\u30A0-\u30FF])+)"
 # Words that end the counted noun phrase after "how many" / "number of": auxiliaries, modals, prepositions.
 _NOT_COUNTED = frozenset({"did", "do", "does", "were", "was", "are", "is", "have", "has", "had", "will", "would", "can",
                           "could", "should", "may", "might", "must", "of", "in", "at", "on", "for", "by", "with", "from",
@@ -207,9 +206,9 @@ def asked_type(question: str) -> AskedType:
             following.append(word)
         unit = next((u for noun in following for pattern, u in UNITS_EN.items() if re.fullmatch(pattern, noun.lower())),
                     None)
-        units[m.start()] = unit or _ANY_COUNTER
+        units[m.start()] = unit or ANY_COUNTER
     for m in _HOW_MANY_ANY_JA.finditer(text):
-        units.setdefault(m.start(), f"(?:つ?の?{re.escape(m.group(1))})" if m.group(1) else _ANY_COUNTER)
+        units.setdefault(m.start(), f"(?:つ?の?{re.escape(m.group(1))})" if m.group(1) else ANY_COUNTER)
     for m in _TEXT_LENGTH.finditer(text):
         units.setdefault(m.start(), _TEXT_LENGTH_UNIT)
     for m in _DURATION.finditer(text):
@@ -324,7 +323,7 @@ def has_figure(text: str, unit: str) -> bool:
     text = arabic_figures(normalise(text))
     # A count in whatever counter is never an ordinal: 「第24回大会」 counts nothing, nor does the last number
     # of a section or figure number (「第1-2-4図」, 「2-3節」).
-    start = r"(?<![第\d,.\-‐‑–−])" if unit == _ANY_COUNTER else ""
+    start = r"(?<![第\d,.\-‐‑–−])" if unit == ANY_COUNTER else ""
     if re.search(start + FIGURE + f"(?:{unit})", text):
         return True
     return BARE_COUNTS and any(counted_unit(m.group(1)) == unit for m in _BARE_COUNT.finditer(text))

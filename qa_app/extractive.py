@@ -405,12 +405,11 @@ def _years(c: Candidate) -> set[str]:
     return set(year_spellings(text)) | eraless_years(text)
 
 
-def _header_match(c: Candidate, question: str, unit: str) -> int:
+def _header_match(c: Candidate, words: set[str], unit: str) -> int:
     """How many of the question's words the header over a table row's asked figure shares (0 outside tables)."""
     row = _row(c)
     if row is None:
         return 0
-    words = set(terms(question))
     return max((len(words & set(terms(h))) for h, v in row if _cell_holds(h, v, unit)), default=0)
 
 
@@ -493,8 +492,9 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
                     # one reaching outside it (「平成13~14年度」) is about another period.
                     # Of rows naming it alike, the one whose figure's header names more of the question (「令和6年度予算」
                     # for 「令和6年度はいくら予算が」) answers before one of another column (「投資額」).
+                    words = set(terms(info.text))
                     dated.sort(key=lambda c: (-len(_years(c) & asked_years),
-                                              -_header_match(c, info.text, unit) if HEADER_YEARS else 0))
+                                              -_header_match(c, words, unit) if HEADER_YEARS else 0))
                     pool = dated + [c for c in pool if c not in dated]
                 if len(asked.units) > 1 and pool:
                     # Of the sentences about as good as the best, the one giving figures for more of
