@@ -81,11 +81,17 @@ def collapse_shadows(chars: list[Char]) -> list[Char]:
     return [c for i, c in enumerate(chars) if i not in dropped]
 
 
+RUBY_RATIO = 1.6   # base glyphs at least this many times the ruby's size
+
+
 def drop_ruby(chars: list[Char]) -> list[Char]:
-    """Drop furigana: glyphs well under the size of the characters right beneath them.
+    """Drop furigana: runs of kana well under the size of the characters right beneath them.
 
     Ruby sits in the gap above its base; superscripts and footnote marks sit beside
-    a word with nothing big directly under them, so they survive.
+    a word with nothing big directly under them, so they survive. A small glyph over
+    big type is ruby only if the whole run it belongs to lies over that type and is
+    mostly kana: a caption or label set above a big figure runs past the figure's
+    ends or is written in kanji, and is text to read.
     """
     big = [c for c in chars if not _is_blank(c)]
     if not big:
@@ -95,24 +101,58 @@ def drop_ruby(chars: list[Char]) -> list[Char]:
     for c in big:
         for gx in range(int(c["x0"] // cell), int(c["x1"] // cell) + 1):
             grid[(gx, int(c["top"] // cell))].append(c)
-    keep = []
-    for c in chars:
+    over = {i for i, c in enumerate(chars) if _over_bigger(c, grid, cell)}
+    if not over:
+        return chars
+    ruby: set[int] = set()
+    for run in _runs(chars, over):
+        if all(i in over for i in run) and _mostly_kana("".join(chars[i]["text"] for i in run)):
+            ruby.update(run)
+    return [c for i, c in enumerate(chars) if i not in ruby]
+
+
+def _over_bigger(c: Char, grid: dict[tuple[int, int], list[Char]], cell: float) -> bool:
+    """The glyph sits just above one at least RUBY_RATIO times its size."""
+    if not c.get("upright", True) or _is_blank(c):
+        return False
+    s = c["size"]
+    cx = (c["x0"] + c["x1"]) / 2
+    lo, hi = c["bottom"] - 0.5 * s, c["bottom"] + 0.9 * s
+    for gy in range(int(lo // cell), int(hi // cell) + 1):
+        for b in grid.get((int(cx // cell), gy), ()):
+            if (b["size"] >= RUBY_RATIO * s and lo <= b["top"] <= hi
+                    and b["x0"] - 0.6 * b["size"] <= cx <= b["x1"] + 0.6 * b["size"]):
+                return True
+    return False
+
+
+def _runs(chars: list[Char], seeds: set[int]) -> list[list[int]]:
+    """The runs of glyphs (one size, one baseline, no gap wider than a glyph) that hold any of ``seeds``."""
+    runs: list[list[int]] = []
+    done: set[int] = set()
+    for i in sorted(seeds, key=lambda i: chars[i]["x0"]):
+        if i in done:
+            continue
+        c = chars[i]
         s = c["size"]
-        ruby = False
-        if c.get("upright", True) and not _is_blank(c):
-            cx = (c["x0"] + c["x1"]) / 2
-            lo, hi = c["bottom"] - 0.5 * s, c["bottom"] + 0.9 * s
-            for gy in range(int(lo // cell), int(hi // cell) + 1):
-                for b in grid.get((int(cx // cell), gy), ()):
-                    if (b["size"] >= 1.6 * s and lo <= b["top"] <= hi
-                            and b["x0"] - 0.6 * b["size"] <= cx <= b["x1"] + 0.6 * b["size"]):
-                        ruby = True
-                        break
-                if ruby:
+        line = sorted((j for j, d in enumerate(chars)
+                       if d.get("upright", True) and not _is_blank(d) and abs(d["size"] - s) <= 0.1 * s
+                       and abs(d["bottom"] - c["bottom"]) <= 0.3 * s), key=lambda j: chars[j]["x0"])
+        run: list[int] = []
+        for j in line:
+            if run and chars[j]["x0"] - chars[run[-1]]["x1"] > s:
+                if i in run:
                     break
-        if not ruby:
-            keep.append(c)
-    return keep
+                run = []
+            run.append(j)
+        runs.append(run)
+        done.update(run)
+    return runs
+
+
+def _mostly_kana(text: str) -> bool:
+    kana = sum(1 for ch in text if "\u3041" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f")
+    return kana * 2 >= len(text)
 
 
 def garbage_ratio(chars: list[Char]) -> float:

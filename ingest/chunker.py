@@ -213,11 +213,21 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
     sentence_spans = dict(zip(map(id, body), split_many(text[p.start:p.end] for p in body)))
 
     builder = _ChunkBuilder(doc, text, config)
+    bare: list[_Paragraph] = []     # headings nothing has been filed under yet
     for para in paragraphs:
         first = para.blocks[0][0]
         if para.kind == "heading":
-            builder.heading(first)
-        elif para.kind in ("table", "figure"):   # one unit each: a figure's labels never join a sentence
+            # A heading closed before anything was filed under it (a key figure set large, a section left
+            # empty) is read as a line of text: as a section name only, its words would be in no chunk.
+            level = first.level or 1
+            for closed in [h for h in bare if (h.blocks[0][0].level or 1) >= level]:
+                _add_line(builder, closed)
+            bare = [h for h in bare if (h.blocks[0][0].level or 1) < level]
+            if builder.heading(first):
+                bare.append(para)
+            continue
+        bare = []
+        if para.kind in ("table", "figure"):   # one unit each: a figure's labels never join a sentence
             builder.flush()
             builder.add(_Unit(para.start, para.end, [(first.page, first.bbox, para.start, para.end)],
                               is_table=True), "")
@@ -231,9 +241,17 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
                     builder.new_topic()
                 boxes = _boxes_for(para, line_spans, start, end)
                 builder.add(_Unit(start, end, boxes), subject)
+    for closed in bare:
+        _add_line(builder, closed)
     builder.flush()
     attach_footnotes(doc, builder.chunks)
     return text, builder.chunks
+
+
+def _add_line(builder: "_ChunkBuilder", para: _Paragraph) -> None:
+    """A paragraph as one unit of the chunk being built."""
+    boxes = _boxes_for(para, [_line_spans(block) for block, _ in para.blocks], para.start, para.end)
+    builder.add(_Unit(para.start, para.end, boxes), "")
 
 
 def _cites(box: BBox, ref: BBox) -> bool:
@@ -289,15 +307,17 @@ class _ChunkBuilder:
     def size(self) -> int:
         return self.units[-1].end - self.units[0].start if self.units else 0
 
-    def heading(self, block: Block) -> None:
+    def heading(self, block: Block) -> bool:
+        """Open the heading's section; False for the cover title, which names the document, not a section."""
         self.flush()
         title = block.text.strip()
         squashed, doc_title = _squash(title), _squash(self.doc.title)
         if squashed == doc_title or (block.page == 1 and squashed in doc_title):
-            return  # the cover title (or a line of it) is the document, not a section of it
+            return False  # the cover title (or a line of it) is the document, not a section of it
         level = block.level or 1
         self.headings = [(lv, t) for lv, t in self.headings if lv < level] + [(level, title)]
         self.subject = ""
+        return True
 
     def new_topic(self) -> None:
         if self.size >= self.config.min_chars:

@@ -410,6 +410,11 @@ def leaf_lines(leaf: list[Item]) -> list[Item]:
 _MARKER = re.compile(r"^([・●○◎■□◆◇▪▫•◦‣※★☆▶►➢→\-–]|\(?\d{1,2}\)|\d{1,2}[.．](?!\d)|[(（][0-9一二三四五六七八九十]+[)）]|[①-⑳]|[a-zA-Z][).]\s)")
 
 
+def _inline_number(prev: Item, it: Item) -> bool:
+    """A circled number opening a line after a comma is the sentence's own enumeration, 「…のリスク、②犯罪の…」."""
+    return "\u2460" <= it.text[:1] <= "\u2473" and prev.text.endswith(("、", "，", ","))
+
+
 def join_lines(texts: list[str]) -> str:
     """Wrapped lines to one string: no space inside CJK, one between Latin words."""
     out = ""
@@ -566,7 +571,8 @@ def group_blocks(seq: list[Item], page_no: int,
             x_hi = max(i.x1 for i in cur)
             cont = (abs(prev.size - it.size) <= 0.04 * s and prev.bold == it.bold
                     and -0.3 * s <= gap <= thr and it.x0 < x_hi and it.x1 > x_lo
-                    and not _MARKER.match(it.text) and not after_bullet(it))
+                    and not (_MARKER.match(it.text) and not _inline_number(prev, it))
+                    and not after_bullet(it))
             # the measure is the widest line of the paragraph so far or the next line: a lone caption
             # or bullet heading has no earlier line to fall short of, only the body line after it
             measure = max(x_hi, it.x1)

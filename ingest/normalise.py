@@ -50,9 +50,20 @@ def is_cjk(ch: str) -> bool:
     return bool(ch) and re.match(f"[{_CJK}]", ch) is not None
 
 
+# Circled numbers (①…⑳, ㉑…㊿, ⓪) mark a list's items and refer back to them (「②から④までの期間」); NFKC would
+# make them bare digits, 「2から4までの期間」, that read as quantities. They are kept as written.
+_CIRCLED = re.compile("([\u2460-\u2473\u24EA\u3251-\u325F\u32B1-\u32BF])")
+
+
+def _nfkc(text: str) -> str:
+    if not _CIRCLED.search(text):
+        return unicodedata.normalize("NFKC", text)
+    return "".join(part if k % 2 else unicodedata.normalize("NFKC", part) for k, part in enumerate(_CIRCLED.split(text)))
+
+
 def normalise(text: str) -> str:
-    """NFKC, radicals to ideographs, one space for runs of blanks, none between CJK."""
-    text = unicodedata.normalize("NFKC", text).translate(_RADICALS_TABLE)
+    """NFKC (circled numbers kept), radicals to ideographs, one space for runs of blanks, none between CJK."""
+    text = _nfkc(text).translate(_RADICALS_TABLE)
     text = _WS.sub(" ", text)
     text = _SPACE_BETWEEN_CJK.sub("", text)
     return text.strip()

@@ -487,9 +487,10 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
                     pool = kept or pool
                     asked_years = set(info.years)
                     dated = [c for c in pool if _years(c) & asked_years and c.score >= DATED_KEEP_RATIO * pool[0].score
-                             and not (_spans(info) and _stated_years(c) - asked_years)]
-                    # A span asked (「平成14〜18年度」) is answered by the sentence naming more of it, not one year's row;
-                    # one reaching outside it (「平成13~14年度」) is about another period.
+                             and not (_spans(info) and (_stated_years(c) - asked_years
+                                                        or len(_years(c) & asked_years) <= 2))]
+                    # A span asked (「平成14〜18年度」) is answered by the sentence naming more of it, never promoted for one
+                    # year's row (each year is spelt twice); one reaching outside it (「平成13~14年度」) is about another period.
                     # Of rows naming it alike, the one whose figure's header names more of the question (「令和6年度予算」
                     # for 「令和6年度はいくら予算が」) answers before one of another column (「投資額」).
                     words = set(terms(info.text))
@@ -537,7 +538,41 @@ def shape(cands: list[Candidate], asked: AskedType, info: QuestionInfo) -> tuple
     elif chosen and (_asks(chosen[0]) or _announces(chosen[0])):
         # A sentence that asks (「…とは何か。」) opens the answer; what follows it answers.
         chosen = [chosen[0], *_following(cands, chosen[0], EXPLAIN_FOLLOWING)]
+    if ENUMERATION_GOES_ON:
+        chosen = _with_items(chosen, cands)
     return _within(_later_parts(chosen, cands, info)), None
+
+
+# A quoted sentence holding a circled number (「…には、①静止衛星を利用したシステム」) opens an enumeration whose next
+# items (②, ③ …) follow it in its passage as sentences of their own: they are quoted with it, right after it.
+ENUMERATION_GOES_ON = True
+_CIRCLED = re.compile("[\u2460-\u2473]")
+
+
+def _items_after(cands: list[Candidate], c: Candidate) -> list[Candidate]:
+    """The sentences after c in its passage that go on c's circled-number enumeration (② after ①), in order."""
+    marks = _CIRCLED.findall(c.text)
+    if not marks:
+        return []
+    after = {d.index: d for d in cands if d.chunk.chunk_id == c.chunk.chunk_id and d.index > c.index}
+    out, expected = [], chr(ord(marks[-1]) + 1)
+    for i in range(c.index + 1, c.index + 21):
+        d = after.get(i)
+        if d is None or not d.text.lstrip().startswith(expected):
+            break
+        out.append(d)
+        expected = chr(ord(_CIRCLED.findall(d.text)[-1]) + 1)
+    return out
+
+
+def _with_items(chosen: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for c in chosen:
+        if c in out:
+            continue
+        out.append(c)
+        out += [d for d in _items_after(cands, c) if d not in out]
+    return out
 
 
 # A table row is dated by the headers over its figures as well as by its own cells (「| 認定制度 | … | 6.8億円 |」 under

@@ -127,3 +127,26 @@ def test_an_opening_bracket_after_a_sentence_end_starts_the_next_sentence():
                          "設備投資を実施。", "(平成14年)から続く。"]
     # Spans still cover the text without gaps.
     assert "".join(sentences) == text
+
+
+def test_a_heading_nothing_is_filed_under_keeps_its_words_in_a_chunk():
+    # An empty section (or a figure set large and taken for a heading) closed by the next heading would
+    # otherwise live only in section paths, and the last one on a page in none at all.
+    doc = _doc([[_block("heading", "支援の成果", level=1),
+                 _block("paragraph", "導入した企業の多くで作業が短くなった。", top=20),
+                 _block("heading", "稼働率の向上", level=2, top=40),
+                 _block("heading", "今後の予定", level=1, top=60),
+                 _block("paragraph", "来年度は対象を広げる。", top=80),
+                 _block("heading", "問合せ先", level=1, top=100)]])
+    _, chunks = chunk_document(doc)
+    texts = [c.text for c in chunks]
+    assert any("稼働率の向上" in t for t in texts), texts
+    assert any("問合せ先" in t for t in texts), texts
+    assert not any("支援の成果" in t or "今後の予定" in t for t in texts)   # headings with a body stay headings
+    assert [c.section_path for c in chunks if "稼働率の向上" in c.text] == ["支援の成果 > 稼働率の向上"]
+
+
+def test_circled_numbers_survive_normalisation():
+    from ingest.normalise import normalise
+    assert normalise("専門家の訪問は②から④までの期間　ｸﾗｽﾀｰ１０社") == "専門家の訪問は②から④までの期間クラスター10社"
+    assert normalise("⑴ 概要 ⒈ 背景") == "(1) 概要 1. 背景"     # parenthesised and full-stop forms are NFKC's

@@ -139,3 +139,49 @@ def test_cells_centred_beside_a_wrapped_cell_stay_in_their_row(tmp_path_factory)
                                ["基礎講座", "品質管理の考え方と、工程ごとの検査の手順を学ぶ", "2万円"],
                                ["応用講座", "統計の手法を使って不良の原因を探し、対策を立てる", "4万円"],
                                ["実地研修", "会員企業の工場で改善の活動に加わる", "無料"]]
+
+
+# -- a deck's callouts: small type over big figures, circled numbers, a quantity opening a line --
+
+@pytest.fixture(scope="module")
+def callouts(tmp_path_factory):
+    return _printed(tmp_path_factory, "chromium_callouts")
+
+
+def _blocks(doc):
+    return [b for p in doc.pages for b in p.blocks]
+
+
+def test_small_type_over_a_big_figure_is_text_not_ruby(callouts):
+    # A description that runs past the figure under it, and short kanji labels over figures, are read
+    # whole; only the kana reading over 伴走 is furigana.
+    text = all_text(callouts)
+    assert "紙の注文票を電子化し、入力の手間を減らす" in text
+    assert "製品ごとの材料費を集計して見積りに生かす" in text
+    assert "問合せ件数" in text and "粗利率" in text
+    assert "伴走支援" in text and "ばんそう" not in text
+
+
+def test_a_key_figure_set_large_is_no_heading_and_stays_in_the_chunks(callouts):
+    from ingest.chunker import chunk_document
+    heads = [b.text for b in _blocks(callouts) if b.kind == "heading"]
+    assert not [h for h in heads if "40%減" in h or "→45件" in h or "5.2%" in h], heads
+    _, chunks = chunk_document(callouts)
+    joined = "\n".join(c.text for c in chunks)
+    for figure in ("作業時間 40%減", "月120件→45件", "3.0%→5.2%"):
+        assert figure in joined
+    assert not [c for c in chunks if "40%減" in c.context]     # no card filed under the card before it
+
+
+def test_a_line_opening_with_a_quantity_is_no_footnote(callouts):
+    notes = [f for p in callouts.pages for f in p.footnotes]
+    assert not notes, [(f.mark, f.text) for f in notes]
+    assert "6か月後に効果を確かめ、次の計画に反映する。" in all_text(callouts)
+
+
+def test_circled_numbers_are_kept_and_open_items_but_not_inside_a_sentence(callouts):
+    texts = [b.text for b in _blocks(callouts)]
+    assert any(t.startswith("① 売上の変化") for t in texts), texts
+    assert any(t.startswith("② 雇用の変化") for t in texts), texts
+    # a circled number after a comma, at the start of a wrapped line, is the sentence's own enumeration
+    assert "懸念として、①費用の増加、②人手の不足、③技能の継承が挙げられた。" in texts
