@@ -358,7 +358,11 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
         # enough to sit over the left column alone
         heading = merged and all(i.kind == "h" and i.size >= 1.15 * size for i in b) and not _x_cut(
             b, size, obstacles) and _x_cut(merged[-1], size, obstacles)
-        if merged and not heading and _x_cut(merged[-1] + b, size, obstacles) and (
+        # ... and one before columns opens them: the columns' first row is not read with the heading alone
+        # (a heading that reaches into the gutter would keep that row from the rows under it)
+        leads = merged and all(i.kind == "h" and i.size >= 1.15 * size for i in merged[-1]) and not _x_cut(
+            merged[-1], size, obstacles) and _x_cut(b, size, obstacles)
+        if merged and not heading and not leads and _x_cut(merged[-1] + b, size, obstacles) and (
                 _x_cut(merged[-1], size, obstacles) or _x_cut(b, size, obstacles)):
             merged[-1] = merged[-1] + b
         else:

@@ -185,3 +185,14 @@ def test_circled_numbers_are_kept_and_open_items_but_not_inside_a_sentence(callo
     assert any(t.startswith("② 雇用の変化") for t in texts), texts
     # a circled number after a comma, at the start of a wrapped line, is the sentence's own enumeration
     assert "懸念として、①費用の増加、②人手の不足、③技能の継承が挙げられた。" in texts
+
+
+def test_a_heading_over_columns_does_not_keep_their_first_row_apart(tmp_path_factory):
+    # The chapter heading ends inside the gutter. The columns' first row (the left sub-heading and the right
+    # column's first line) was read with the heading alone, so the right column's first line was cut from
+    # the rest of its paragraph and read before the left column's text.
+    doc = _printed(tmp_path_factory, "chromium_heading_columns")
+    texts = [b.text for b in _blocks(doc)]
+    assert "第二に、相談員の人数を今の二十四名から、三年のうちに四十名へと増やす。" in "".join(texts)
+    whole = all_text(doc)
+    assert whole.index("地域の企業と大学が組む共同研究は") < whole.index("第二に、相談員の人数を")
