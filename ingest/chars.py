@@ -195,7 +195,7 @@ def split_superscripts(chars: list[Char]) -> tuple[list[Char], list[Char]]:
     marks: set[int] = set()
     after: dict[int, Char] = {}      # mark → the glyph it follows
     for c in ink:
-        if not _MARK.match(c["text"]):
+        if not (_MARK.match(c["text"]) or c["text"] == "注"):   # 「注2」: a raised 注 opens a mark too
             continue
         for g in (int(c["x0"] // cell) - 1, int(c["x0"] // cell), int(c["x0"] // cell) + 1):
             for p in by_x1.get(g, ()):
@@ -222,6 +222,15 @@ def split_superscripts(chars: list[Char]) -> tuple[list[Char], list[Char]]:
                     marks.add(id(c))
                     grew = True
                     break
+    # a raised 注 is a mark only with its number after it
+    for c in ink:
+        if id(c) in marks and c["text"] == "注" and not any(
+                id(x) in marks and x is not c and abs(x["bottom"] - c["bottom"]) < 0.2 * c["size"]
+                and -0.2 * c["size"] <= x["x0"] - c["x1"] <= 0.3 * c["size"] for x in ink):
+            marks.discard(id(c))
+            after.pop(id(c), None)
+    if not marks:
+        return chars, []
     # the glyph before a mark reaches over it, so its removal leaves no gap read as a word space
     reach: dict[int, float] = {}
     for c in ink:

@@ -156,3 +156,14 @@ def test_a_number_glued_to_a_counter_opens_no_note(line, mark):
     from ingest.notes import _OPENS
     m = _OPENS.match(line)
     assert (m.group("mark") if m else None) == mark
+
+
+def test_a_raised_note_mark_with_its_kanji_leaves_the_sentence():
+    # 「…借りられる<sup>注1</sup>。」 in a report printed by Chromium (eval/devdocs): the mark 「注1」 is a
+    # superscript like a bare number, and is cited as 注1, the note's own mark.
+    from pathlib import Path
+    pdf = Path(__file__).resolve().parents[1] / "eval" / "devdocs" / "higashihama_collab_evaluation.pdf"
+    doc = parse_pdf(pdf)
+    text = all_text(doc)
+    assert "通常より0.5%低い金利で借りられる。" in text and "借りられる注1" not in text
+    assert "注1" in {r.mark for p in doc.pages for r in p.note_refs}
