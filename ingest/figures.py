@@ -75,6 +75,43 @@ def _row_labels(group: list[Item], labels: list[Item], taken: set[int]) -> list[
     return found if flush else []
 
 
+STACKS = 3   # at least this many columns of stacked lines make a figure read column by column
+
+
+def _stacks(members: list[Item]) -> list[list[Item]] | None:
+    """The members as columns of lines stacked one under the other on a common centre (a timeline's
+    entries, a process's steps), left to right; None unless every member is in such a column of two
+    lines or more and there are STACKS columns or more, side by side without overlap."""
+    stacks: list[list[Item]] = []
+    for it in sorted(members, key=lambda i: (i.top, i.x0)):
+        cx = (it.x0 + it.x1) / 2
+        for stack in stacks:
+            last = stack[-1]
+            if abs((last.x0 + last.x1) / 2 - cx) < max(last.size, it.size) and \
+                    -0.3 * it.size <= it.top - last.bottom <= 0.8 * max(last.size, it.size):
+                stack.append(it)
+                break
+        else:
+            stacks.append([it])
+    if len(stacks) < STACKS or any(len(st) < 2 for st in stacks):
+        return None
+    stacks.sort(key=lambda st: min(i.x0 for i in st))
+    for a, b in zip(stacks, stacks[1:]):
+        if max(i.x1 for i in a) > min(i.x0 for i in b):
+            return None
+    return stacks
+
+
+def _title_over(stack: list[Item], items: list[Item], taken: set[int], inside: list[Item]) -> list[Item]:
+    """A short line set right over a stack on its centre (a timeline's year): the stack's title."""
+    top = stack[0]
+    cx = (top.x0 + top.x1) / 2
+    over = [it for it in items if it.kind == "h" and id(it) not in taken and it not in inside
+            and len(it.text) <= LABEL_CHARS and abs((it.x0 + it.x1) / 2 - cx) < max(it.size, top.size)
+            and 0 <= top.top - it.bottom <= 1.5 * it.size]
+    return over[:1]
+
+
 def _near(a: Item, b: Item, reach: float) -> bool:
     dx = max(0.0, max(a.x0, b.x0) - min(a.x1, b.x1))
     dy = max(0.0, max(a.top, b.top) - min(a.bottom, b.bottom))
@@ -170,7 +207,14 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
                      and (len(it.text) > 2 * LABEL_CHARS or it.width >= 15 * it.size)]
             if len(prose) >= len(group):
                 continue
-        members = caption[:1] + sorted(inside, key=lambda i: (round(i.top), i.x0))
+        stacks = _stacks(inside)
+        if stacks:
+            # a timeline's or a process's columns: each column's lines (and the title set over it) read together
+            stacks = [_title_over(stack, items, taken, inside) + stack for stack in stacks]
+            inside = [i for stack in stacks for i in stack]
+        else:
+            inside = sorted(inside, key=lambda i: (round(i.top), i.x0))
+        members = caption[:1] + inside
         taken.update(id(i) for i in members)
         fx0 = min(i.x0 for i in members)
         ftop = min(i.top for i in members)

@@ -196,3 +196,27 @@ def test_a_heading_over_columns_does_not_keep_their_first_row_apart(tmp_path_fac
     assert "第二に、相談員の人数を今の二十四名から、三年のうちに四十名へと増やす。" in "".join(texts)
     whole = all_text(doc)
     assert whole.index("地域の企業と大学が組む共同研究は") < whole.index("第二に、相談員の人数を")
+
+
+# -- a deck written for the parser by a helper, its faults reported before any rule was fitted to it --
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory):
+    return _printed(tmp_path_factory, "chromium_deck")
+
+
+def _page_text(doc, number):
+    return "\n".join(b.text for p in doc.pages if p.number == number for b in p.blocks)
+
+
+def test_a_timeline_reads_each_year_with_its_event(deck):
+    text = _page_text(deck, 5)
+    assert "2021 モデル事業として 3県で試行開始 2022 全国展開 支援件数 610件 2023 補助上限を" in text, text
+
+
+def test_card_descriptions_over_big_figures_are_read_whole(deck):
+    text = _page_text(deck, 4)
+    assert "FAX注文をクラウドで一元管理し、転記ミスを防止" in text
+    assert "設備の稼働状況をタブレットで見える化" in text
+    labels = _page_text(deck, 7)
+    assert all(w in labels for w in ("入力時間", "納期遅れ", "営業利益率"))
