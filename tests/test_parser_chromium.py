@@ -220,3 +220,13 @@ def test_card_descriptions_over_big_figures_are_read_whole(deck):
     assert "設備の稼働状況をタブレットで見える化" in text
     labels = _page_text(deck, 7)
     assert all(w in labels for w in ("入力時間", "納期遅れ", "営業利益率"))
+
+
+def test_a_title_bar_is_read_before_the_boxes_under_it_and_each_box_in_turn(deck):
+    # The slide title (20 pt) and its subtitle share a band; the process boxes under them stand in columns.
+    # The title's band had been read together with the boxes' first row, so the subtitle fell between the
+    # boxes' titles and each box's title was read apart from its text.
+    texts = [b.text for p in deck.pages if p.number == 3 for b in p.blocks]
+    assert texts[:4] == ["支援の流れ", "申込みから定着確認まで、平均5.2か月", "① 申込み",
+                         "よろず支援拠点又は商工会議所の窓口で受付。オンライン申請も可。"], texts[:4]
+    assert texts.index("② 業務診断") + 1 == texts.index("専門家が現場を訪問し、紙や手作業が残る業務を洗い出す。")
