@@ -40,6 +40,51 @@ def _unruled_rows(cells: list[list[Item]]) -> list[list[str]] | None:
     return [[_text([c[i]]) if c else "" for c in cells] for i in range(k)]
 
 
+def _covering(boxes: list[list[Any]], i: int, j: int) -> tuple[int, int] | None:
+    """The (row, column) of the merged cell that covers the empty grid place (i, j): pdfplumber gives None
+    there, and the covering cell is the one up and to the left whose box reaches over the place."""
+    xs = [b[j][0] for b in boxes if b[j] is not None]
+    ys = [c[1] for c in boxes[i] if c is not None]
+    if not xs or not ys:
+        return None
+    x, y = min(xs) + 1.0, min(ys) + 1.0
+    for a in range(i, -1, -1):
+        for k in range(j, -1, -1):
+            c = boxes[a][k]
+            if c is not None and c[0] <= x <= c[2] and c[1] <= y <= c[3]:
+                return a, k
+    return None
+
+
+def _spans_filled(grid: list[list[str]], boxes: list[list[Any]]) -> list[list[str]]:
+    """The grid with its merged cells read as a reader reads them. Header rows under a cell spanning columns
+    (「支援額(百万円)」 over 「総額」 and 「1件当たり」) become one header row, each column headed by the spanning
+    cell and its own (「支援額(百万円) 総額」); below them, a cell spanning rows (a row label over two rows) is
+    read again in each row it spans. A cell spanning columns in a data row stays one cell."""
+    n, m = len(grid), len(grid[0]) if grid else 0
+    cover = {(i, j): _covering(boxes, i, j) for i in range(n) for j in range(m) if boxes[i][j] is None}
+    head = 1
+    if any(c is not None and c[0] == 0 and c[1] < j for (i, j), c in cover.items() if i == 0):
+        # the header runs down as far as a first-row cell spans (類型 over two rows)
+        head = 1 + max((i for (i, j), c in cover.items() if c is not None and c[0] == 0 and c[1] == j), default=0)
+    out = [row[:] for row in grid]
+    if head > 1:
+        merged = []
+        for j in range(m):
+            parts: list[str] = []
+            for i in range(head):
+                c = cover.get((i, j), (i, j)) if boxes[i][j] is None else (i, j)
+                text = grid[c[0]][c[1]] if c is not None else ""
+                if text and (not parts or parts[-1] != text):
+                    parts.append(text)
+            merged.append(" ".join(parts))
+        out = [merged] + out[head:]
+    for (i, j), c in cover.items():
+        if i >= head and c is not None and c[1] == j and c[0] < i:
+            out[i - head + 1 if head > 1 else i][j] = grid[c[0]][c[1]]
+    return out
+
+
 def markdown(cells: list[list[str]]) -> str:
     rows = ["| " + " | ".join(c or "" for c in row) + " |" for row in cells]
     sep = "| " + " | ".join("---" for _ in cells[0]) + " |"
@@ -63,6 +108,7 @@ def find_tables(page: Any, chars: list[Char]) -> tuple[list[Item], list[Char]]:
         grid: list[list[str]] = []
         taken: list[Char] = []
         present = filled = 0
+        split = False
         for r in rows:
             row_lines: list[list[Item]] = []
             for cb in r.cells:
@@ -76,7 +122,11 @@ def find_tables(page: Any, chars: list[Char]) -> tuple[list[Item], list[Char]]:
                 taken.extend(cs)
                 row_lines.append(lines)
             row_lines += [[] for _ in range(ncols - len(row_lines))]
-            grid.extend(_unruled_rows(row_lines) or [[_text(lines) for lines in row_lines]])
+            inner = _unruled_rows(row_lines)
+            split = split or inner is not None
+            grid.extend(inner or [[_text(lines) for lines in row_lines]])
+        if not split:
+            grid = _spans_filled(grid, [list(r.cells) + [None] * (ncols - len(r.cells)) for r in rows])
         # drop columns and rows that are entirely empty (spacer rules)
         keep_cols = [j for j in range(ncols) if any(row[j] for row in grid)]
         grid = [[row[j] for j in keep_cols] for row in grid]

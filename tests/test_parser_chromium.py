@@ -230,3 +230,14 @@ def test_a_title_bar_is_read_before_the_boxes_under_it_and_each_box_in_turn(deck
     assert texts[:4] == ["支援の流れ", "申込みから定着確認まで、平均5.2か月", "① 申込み",
                          "よろず支援拠点又は商工会議所の窓口で受付。オンライン申請も可。"], texts[:4]
     assert texts.index("② 業務診断") + 1 == texts.index("専門家が現場を訪問し、紙や手作業が残る業務を洗い出す。")
+
+
+def test_merged_header_cells_head_each_column_they_span(tmp_path_factory):
+    doc = _printed(tmp_path_factory, "chromium_merged_table")
+    tables = [b for b in _blocks(doc) if b.kind == "table"]
+    assert tables, [b.text for b in _blocks(doc)]
+    cells = tables[0].cells
+    assert cells[0] == ["類型", "件数", "補助額(万円) 総額", "補助額(万円) 1件当たり", "成果 新製品(件)", "成果 雇用(人)"]
+    assert cells[1] == ["開発型", "40", "8,000", "200", "22", "35"]
+    assert cells[2][:2] == ["開発型", "うち医療機器分野 12件"] and not any(cells[2][2:])   # a row label over two rows
+    assert cells[3][0] == "普及型"
