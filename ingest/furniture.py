@@ -53,5 +53,13 @@ def find_furniture(pages: list[list[Item]], boxes: list[tuple[float, float, floa
             key = (z, _DIGITS.sub("#", it.text.replace(" ", "")))
             if _PAGE_NO.match(it.text.strip()) or len(seen.get(key, ())) >= need:
                 drop.add(k)
+        # the rest of a running header's line: a chapter name beside the repeated title is furniture though its
+        # own text repeats only on the pages of a short chapter
+        for k, (it, z) in enumerate(zip(items, zones[p])):
+            if z in ("top", "bottom") and k not in drop and any(
+                    zones[p][d] == z and abs(items[d].bottom - it.bottom) < 0.3 * it.size
+                    and abs(items[d].size - it.size) <= 0.1 * it.size and not _PAGE_NO.match(items[d].text.strip())
+                    for d in drop):
+                drop.add(k)
         out.append(drop)
     return out

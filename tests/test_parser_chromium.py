@@ -241,3 +241,11 @@ def test_merged_header_cells_head_each_column_they_span(tmp_path_factory):
     assert cells[1] == ["開発型", "40", "8,000", "200", "22", "35"]
     assert cells[2][:2] == ["開発型", "うち医療機器分野 12件"] and not any(cells[2][2:])   # a row label over two rows
     assert cells[3][0] == "普及型"
+
+
+def test_a_running_headers_chapter_half_is_furniture_even_on_a_one_page_chapter(tmp_path_factory):
+    doc = _printed(tmp_path_factory, "chromium_running_header")
+    first = [b.text for p in doc.pages if p.number == 1 for b in p.blocks]
+    assert "地域連携の現状に関する報告書" not in "".join(first)
+    assert first[0] == "第1章調べた理由" and first.count("第1章調べた理由") == 1, first
+    assert not any("第2章支援の結果" == b.text for p in doc.pages if p.number == 3 for b in p.blocks)
