@@ -330,6 +330,7 @@ def _y_cuts(items: list[Item], size: float) -> list[float]:
     return [(a + b) / 2 for a, b in _gaps([(i.top, i.bottom) for i in items]) if b - a >= 0.45 * size]
 
 
+_LEADER_PAGE = re.compile(r"[.…・‥·]{3,}\s*[0-9]{1,4}$")
 TITLE = 1.5   # type this many times the body's is a title: the band holding it never joins the columns under it
 
 
@@ -588,6 +589,8 @@ def group_blocks(seq: list[Item], page_no: int,
                 cont = False      # the previous line stopped short: paragraph ended
             if cont and it.x0 > x_lo + 0.7 * s and prev.x1 < x_hi - 1.0 * s:
                 cont = False      # short line then an indented one (not a bullet's hanging indent)
+            if cont and _LEADER_PAGE.search(prev.text):
+                cont = False      # a contents entry ends at its leader dots and page number
             if cont and _ended_short(prev, it, cur, measure, s, seq[k + 1] if k + 1 < len(seq) else None):
                 cont = False      # a heading, caption or note mark ended its line: not a wrap
             if not cont:

@@ -249,3 +249,10 @@ def test_a_running_headers_chapter_half_is_furniture_even_on_a_one_page_chapter(
     assert "地域連携の現状に関する報告書" not in "".join(first)
     assert first[0] == "第1章調べた理由" and first.count("第1章調べた理由") == 1, first
     assert not any("第2章支援の結果" == b.text for p in doc.pages if p.number == 3 for b in p.blocks)
+
+
+def test_contents_entries_end_at_their_page_numbers(tmp_path_factory):
+    doc = _printed(tmp_path_factory, "chromium_running_header")
+    texts = [b.text for p in doc.pages if p.number == 3 for b in p.blocks]
+    entries = [t for t in texts if t.startswith(("第1章", "第2章"))]
+    assert len(entries) == 2 and entries[0].endswith("1") and entries[1].endswith("2"), texts
