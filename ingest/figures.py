@@ -75,6 +75,60 @@ def _row_labels(group: list[Item], labels: list[Item], taken: set[int]) -> list[
     return found if flush else []
 
 
+def _legend(members: list[Item], items: list[Item], taken: set[int]) -> list[Item]:
+    """A legend set in one row right under the chart (「支援企業(n=126) 比較企業(n=300)」): two or more short
+    labels within its width, no caption or source line among them."""
+    x0, x1, bottom = min(i.x0 for i in members), max(i.x1 for i in members), max(i.bottom for i in members)
+    under = [it for it in items if it.kind == "h" and id(it) not in taken and it not in members
+             and len(it.text) <= 2 * LABEL_CHARS and not CAPTION.match(it.text)
+             and it.x0 >= x0 - it.size and it.x1 <= x1 + it.size and 0 <= it.top - bottom <= 1.5 * it.size]
+    if not under:
+        return []
+    first = min(under, key=lambda i: i.top)
+    row = sorted((i for i in under if abs(i.bottom - first.bottom) < 0.3 * i.size), key=lambda i: i.x0)
+    return row if len(row) >= 2 else []
+
+
+CATEGORIES = 3   # at least this many category names along a column chart's foot
+
+
+def _numeric(it: Item) -> bool:
+    return any(ch.isdigit() for ch in it.text)
+
+
+def _by_category(members: list[Item]) -> list[Item] | None:
+    """A column chart's labels in the order a reader takes them: the axis ticks, then each category
+    along the foot followed by the values over its columns, left to right (「支援前年度 100 100 1年目 111
+    103 …」); None unless the members' lowest row holds CATEGORIES labels or more with every other label
+    above it, every category has a value over it, and what stands left of the columns is ticks only."""
+    if len(members) < 2 * CATEGORIES:
+        return None
+    low = max(members, key=lambda i: i.bottom)
+    foot = sorted((i for i in members if abs(i.bottom - low.bottom) < 0.3 * i.size), key=lambda i: i.x0)
+    if len(foot) < CATEGORIES or any(i.bottom > low.top + 0.3 * i.size for i in members if i not in foot):
+        return None
+    centres = [(i.x0 + i.x1) / 2 for i in foot]
+    bounds = [centres[0] - (centres[1] - centres[0]) / 2] + \
+        [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [centres[-1] + (centres[-1] - centres[-2]) / 2]
+    slots: list[list[Item]] = [[] for _ in foot]
+    ticks: list[Item] = []
+    for it in members:
+        if it in foot:
+            continue
+        cx = (it.x0 + it.x1) / 2
+        k = next((n for n in range(len(foot)) if bounds[n] <= cx < bounds[n + 1]), None)
+        if k is None:
+            if not _numeric(it) and cx < bounds[0]:
+                return None        # a name left of the plot: a bar chart read by its rows, not its columns
+            ticks.append(it)
+        else:
+            slots[k].append(it)
+    if not all(any(_numeric(i) for i in slot) for slot in slots):
+        return None
+    ticks.sort(key=lambda i: (round(i.top), i.x0))
+    return ticks + [i for cat, slot in zip(foot, slots) for i in [cat] + sorted(slot, key=lambda i: (i.x0, i.top))]
+
+
 STACKS = 3   # at least this many columns of stacked lines make a figure read column by column
 
 
@@ -208,13 +262,17 @@ def find_figures(items: list[Item], body: float, frames: list[Box] = ()) -> list
             if len(prose) >= len(group):
                 continue
         stacks = _stacks(inside)
-        if stacks:
+        by_category = None if stacks else _by_category(inside)
+        if by_category:
+            inside = by_category
+        elif stacks:
             # a timeline's or a process's columns: each column's lines (and the title set over it) read together
             stacks = [_title_over(stack, items, taken, inside) + stack for stack in stacks]
             inside = [i for stack in stacks for i in stack]
         else:
             inside = sorted(inside, key=lambda i: (round(i.top), i.x0))
         members = caption[:1] + inside
+        members += _legend(members, items, taken)
         taken.update(id(i) for i in members)
         fx0 = min(i.x0 for i in members)
         ftop = min(i.top for i in members)
