@@ -256,3 +256,15 @@ def test_contents_entries_end_at_their_page_numbers(tmp_path_factory):
     texts = [b.text for p in doc.pages if p.number == 3 for b in p.blocks]
     entries = [t for t in texts if t.startswith(("第1章", "第2章"))]
     assert len(entries) == 2 and entries[0].endswith("1") and entries[1].endswith("2"), texts
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    return _printed(tmp_path_factory, "chromium_report")
+
+
+def test_a_grouped_column_chart_reads_each_category_with_its_values_and_legend(report):
+    figures = [b.text for b in _blocks(report) if b.kind == "figure"]
+    chart = next(f for f in figures if "図表2-3" in f)
+    assert "支援前年度 100 100 1年目 111 103 2年目 119 105 3年目 128 106" in chart, chart
+    assert chart.endswith("支援企業(n=126) 比較企業(n=300)"), chart
