@@ -200,7 +200,10 @@ def split_superscripts(chars: list[Char]) -> tuple[list[Char], list[Char]]:
         for g in (int(c["x0"] // cell) - 1, int(c["x0"] // cell), int(c["x0"] // cell) + 1):
             for p in by_x1.get(g, ()):
                 s = p["size"] or 1.0
+                # (and the mark stands beside the glyph, not over it: a small line's last digit just above a
+                # bigger line's first glyph, 「STEP 1」 over 「データを…」, is no superscript)
                 if (p is not c and c["size"] <= 0.9 * s and p["top"] - 0.2 * s < c["bottom"] < p["bottom"] - 0.2 * s
+                        and c["top"] >= p["top"] - 0.6 * c["size"]
                         and -0.2 * s <= c["x0"] - p["x1"] <= 0.6 * s and _ends_word(p["text"])):
                     marks.add(id(c))
                     after[id(c)] = p

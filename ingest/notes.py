@@ -19,7 +19,7 @@ from .records import BBox, Footnote, NoteRef
 # a note opens with its number or sign, set apart or glued to the text
 # (a number glued to a counter is a quantity that opens a line of text, 「6か月後に…」, not a note's number)
 _OPENS = re.compile(r"^\s*(?P<mark>[0-9]{1,3}(?![0-9]|\s*(?:か月|ヶ月|カ月|か所|箇所|年|月|日|時|週|件|人|名|社|%|倍|"
-                    r"円|万|億|回|つ|個|割|分|秒|歳|校|点|期|度|kg|km|GB))|[*※†‡]|注\s*[0-9]{0,3})"
+                    r"円|万|億|回|つ|個|割|分|秒|歳|校|点|期|度|kg|km|GB))|※\s*[0-9]{1,3}|[*※†‡]|注\s*[0-9]{0,3})"
                     r"(?![0-9]|[.,，．:][0-9])(?:[.．)）:：]|\s|$|(?=\D))")
 SMALL = 0.85     # a note's size against the body size
 ROW = 0.3        # runs whose baselines differ by less than this many ems share a row

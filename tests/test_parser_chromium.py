@@ -268,3 +268,17 @@ def test_a_grouped_column_chart_reads_each_category_with_its_values_and_legend(r
     chart = next(f for f in figures if "図表2-3" in f)
     assert "支援前年度 100 100 1年目 111 103 2年目 119 105 3年目 128 106" in chart, chart
     assert chart.endswith("支援企業(n=126) 比較企業(n=300)"), chart
+
+
+def test_a_note_marked_with_a_kome_and_number_is_a_note_of_its_own(tmp_path_factory):
+    doc = _printed(tmp_path_factory, "chromium_chapter")
+    notes = {f.mark: f.text for p in doc.pages for f in p.footnotes}
+    assert "※1" in notes and "※1" not in notes.get("3", ""), notes
+    assert "※1" in {r.mark for p in doc.pages for r in p.note_refs}
+
+
+def test_a_step_number_over_a_bigger_label_is_no_note_mark(tmp_path_factory):
+    doc = _printed(tmp_path_factory, "chromium_briefing")
+    texts = [b.text for p in doc.pages if p.number == 3 for b in p.blocks]
+    assert sum(t.startswith("STEP ") and t[-1].isdigit() for t in texts) == 5, texts
+    assert not [r for p in doc.pages if p.number == 3 for r in p.note_refs]

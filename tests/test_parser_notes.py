@@ -149,7 +149,7 @@ def test_whitepaper_sentence_continues_past_a_note_tail_and_the_page_turn():
 
 @pytest.mark.parametrize("line, mark", [
     ("1 総務省「通信利用動向調査」", "1"), ("12 出典は同じ", "12"), ("注3 速報値", "注3"), ("※ 企業名は仮名", "※"),
-    ("1総務省の調べ", "1"),
+    ("1総務省の調べ", "1"), ("※1 観光地域づくり法人をいう", "※1"),
     ("6か月後に利用状況を確認する", None), ("3年間の実績", None), ("50社が参加した", None), ("2割の企業", None),
 ])
 def test_a_number_glued_to_a_counter_opens_no_note(line, mark):
