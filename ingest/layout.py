@@ -202,7 +202,9 @@ def build_runs(chars: list[Char], vertical: bool, max_gap: float = 1.0) -> list[
         s = c["size"] or 1.0
         a = across(c)
         best, best_gap = -1, None
-        for g in range(int((a - 0.5 * s) // cell), int((a + 0.5 * s) // cell) + 1):
+        # look as far as a run three times this glyph's size could have its axis: a unit set small on a big
+        # figure's baseline (「1.8」 40 pt, 「兆円」 16 pt) belongs to its run
+        for g in range(int((a - 1.5 * s) // cell), int((a + 1.5 * s) // cell) + 1):
             for ri in buckets.get(g, ()):
                 r = runs[ri]
                 rs = r["size"]

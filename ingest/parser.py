@@ -178,7 +178,7 @@ _HEAD_NUMBER = re.compile(r"^\s*([0-9]{1,2}\s*[.．、)]\s*\D|[(（][0-9]{1,2}[)
 
 
 # a quantity in a unit that ends the line, perhaps with the change it made: 「42%減」, 「803件」, 「年14件→1件」
-_FIGURE_ENDS = re.compile(r"\d[\d,.]*\s*(?:%|pt|ポイント|倍|件|円|万円|億円|兆円|人|社|名|校|か所|箇所)\s*"
+_FIGURE_ENDS = re.compile(r"\d[\d,.]*\s*(?:万|億|兆|千)?(?:%|pt|ポイント|倍|件|円|人|社|名|校|か所|箇所)\s*"
                           r"(?:減|増|削減|増加|減少|上昇|低下|向上|改善)?\s*[)）」』]?$")
 
 

@@ -282,3 +282,14 @@ def test_a_step_number_over_a_bigger_label_is_no_note_mark(tmp_path_factory):
     texts = [b.text for p in doc.pages if p.number == 3 for b in p.blocks]
     assert sum(t.startswith("STEP ") and t[-1].isdigit() for t in texts) == 5, texts
     assert not [r for p in doc.pages if p.number == 3 for r in p.note_refs]
+
+
+def test_a_big_figure_and_its_small_unit_on_one_baseline_read_as_one(tmp_path_factory):
+    # KPI cards: 「1.8」 at 40 pt and 「兆円」 at 16 pt share a baseline; the unit had become a heading of its own,
+    # and the section path then gave the next card's number this card's unit.
+    doc = _printed(tmp_path_factory, "chromium_briefing")
+    blocks = [b for p in doc.pages if p.number == 2 for b in p.blocks]
+    texts = [b.text for b in blocks]
+    for figure in ("1.8兆円", "3,687万人", "38.2%"):
+        assert figure in texts, texts
+    assert not [b.text for b in blocks if b.kind == "heading" and any(ch.isdigit() for ch in b.text)]
