@@ -100,7 +100,8 @@ def _by_category(members: list[Item]) -> list[Item] | None:
     """A column chart's labels in the order a reader takes them: the axis ticks, then each category
     along the foot followed by the values over its columns, left to right (「支援前年度 100 100 1年目 111
     103 …」); None unless the members' lowest row holds CATEGORIES labels or more with every other label
-    above it, every category has a value over it, and what stands left of the columns is ticks only."""
+    above it, every category has a value over it, and no more than one name (the axis's title) stands left
+    of the columns. Words over the columns (a legend) are read with the ticks, before the categories."""
     if len(members) < 2 * CATEGORIES:
         return None
     low = max(members, key=lambda i: i.bottom)
@@ -111,22 +112,25 @@ def _by_category(members: list[Item]) -> list[Item] | None:
     bounds = [centres[0] - (centres[1] - centres[0]) / 2] + \
         [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [centres[-1] + (centres[-1] - centres[-2]) / 2]
     slots: list[list[Item]] = [[] for _ in foot]
-    ticks: list[Item] = []
+    ticks: list[Item] = []      # the axis's ticks and title, a legend: read before the categories
+    names_left = 0
     for it in members:
         if it in foot:
             continue
         cx = (it.x0 + it.x1) / 2
         k = next((n for n in range(len(foot)) if bounds[n] <= cx < bounds[n + 1]), None)
-        if k is None:
-            if not _numeric(it) and cx < bounds[0]:
-                return None        # a name left of the plot: a bar chart read by its rows, not its columns
+        if k is None or not _numeric(it):
+            names_left += k is None and not _numeric(it) and cx < bounds[0]
             ticks.append(it)
         else:
             slots[k].append(it)
-    if not all(any(_numeric(i) for i in slot) for slot in slots):
-        return None
+    if names_left >= 2 or not all(slots):
+        return None   # names down the left: a bar chart read by its rows; or a category with no value
     ticks.sort(key=lambda i: (round(i.top), i.x0))
-    return ticks + [i for cat, slot in zip(foot, slots) for i in [cat] + sorted(slot, key=lambda i: (i.x0, i.top))]
+    # in a slot, the columns left to right, each read from its foot up (a stacked column's segments in the
+    # legend's order, its total last)
+    return ticks + [i for cat, slot in zip(foot, slots)
+                    for i in [cat] + sorted(slot, key=lambda i: (round((i.x0 + i.x1) / 2 / i.size), -i.bottom))]
 
 
 STACKS = 3   # at least this many columns of stacked lines make a figure read column by column

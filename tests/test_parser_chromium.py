@@ -293,3 +293,13 @@ def test_a_big_figure_and_its_small_unit_on_one_baseline_read_as_one(tmp_path_fa
     for figure in ("1.8兆円", "3,687万人", "38.2%"):
         assert figure in texts, texts
     assert not [b.text for b in blocks if b.kind == "heading" and any(ch.isdigit() for ch in b.text)]
+
+
+def test_a_stacked_column_chart_reads_each_year_with_its_own_values(tmp_path_factory):
+    doc = _printed(tmp_path_factory, "chromium_chapter")
+    chart = next(b.text for b in _blocks(doc) if b.kind == "figure" and "図表3-1-2" in b.text)
+    words = chart.split()
+    for year, values in (("2020年度", {"16.3", "12.4", "3.1", "0.8"}), ("2024年度", {"39.8", "25.8", "9.1", "4.9"})):
+        at = words.index(year)
+        assert set(words[at + 1:at + 5]) == values, chart
+    assert words.index("50") < words.index("2020年度")     # the axis's ticks come before the categories
