@@ -182,9 +182,18 @@ _FIGURE_ENDS = re.compile(r"\d[\d,.]*\s*(?:万|億|兆|千)?(?:%|pt|ポイント
                           r"(?:減|増|削減|増加|減少|上昇|低下|向上|改善)?\s*[)）」』]?$")
 
 
+_DATE_END = re.compile(r"\d\s*(?:年度?|月|日|年頃)$")          # a year or a date names a section (「2024年度」)
+_POINTER = re.compile(r"[\s▶▷►→⇒➡▼▲△▽↑↓]+$")
+# a figure and a word of unit, and nothing else: 「42 地域」, 「約3割」, 「9割」 (never 「1 中国」: a list's number)
+_SHORT_UNIT = re.compile(r"^(?:約|およそ)?(?:\d[\d,.]*\d\s*|\d)[^\d\s]{1,2}$|^(?:約|およそ)\d\s*[^\d\s]{1,2}$")
+
+
 def _key_figure(text: str) -> bool:
-    """A short line ending in a quantity (not a numbered heading): a callout's figure, not a section's name."""
-    return len(text) <= 20 and bool(_FIGURE_ENDS.search(text)) and not _HEAD_NUMBER.match(text)
+    """A short line ending in a quantity (not a numbered heading; an arrow after it aside): a callout's
+    figure, not a section's name."""
+    text = _POINTER.sub("", text)
+    return len(text) <= 20 and bool(_FIGURE_ENDS.search(text) or _SHORT_UNIT.search(text)) \
+        and not _HEAD_NUMBER.match(text) and not _DATE_END.search(text)
 
 
 def _shares_baseline(b: Block, blocks: list[Block]) -> bool:

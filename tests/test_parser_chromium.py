@@ -303,3 +303,10 @@ def test_a_stacked_column_chart_reads_each_year_with_its_own_values(tmp_path_fac
         at = words.index(year)
         assert set(words[at + 1:at + 5]) == values, chart
     assert words.index("50") < words.index("2020年度")     # the axis's ticks come before the categories
+
+
+def test_values_in_a_comparison_grid_are_no_headings(tmp_path_factory):
+    # 「42 地域 ▶」, 「68.4 % ▶」, 「約3割 ▶」 set large in a 現状 / 目標 grid had become headings nested in each other.
+    doc = _printed(tmp_path_factory, "chromium_briefing")
+    heads = [b.text for p in doc.pages if p.number == 4 for b in p.blocks if b.kind == "heading"]
+    assert not [h for h in heads if any(ch.isdigit() for ch in h.replace("2024", "").replace("2027", ""))], heads
