@@ -183,6 +183,7 @@ _FIGURE_ENDS = re.compile(r"\d[\d,.]*\s*(?:万|億|兆|千)?(?:%|pt|ポイント
 
 
 _DATE_END = re.compile(r"\d\s*(?:年度?|月|日|年頃)$")          # a year or a date names a section (「2024年度」)
+_ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]$")               # 「1,420億円 (2023年、目標 1,600億円)」: the figure's gloss
 _POINTER = re.compile(r"[\s▶▷►→⇒➡▼▲△▽↑↓]+$")
 # a figure and a word of unit, and nothing else: 「42 地域」, 「約3割」, 「9割」 (never 「1 中国」: a list's number)
 _SHORT_UNIT = re.compile(r"^(?:約|およそ)?(?:\d[\d,.]*\d\s*|\d)[^\d\s]{1,2}$|^(?:約|およそ)\d\s*[^\d\s]{1,2}$")
@@ -192,6 +193,7 @@ def _key_figure(text: str) -> bool:
     """A short line ending in a quantity (not a numbered heading; an arrow after it aside): a callout's
     figure, not a section's name."""
     text = _POINTER.sub("", text)
+    text = _ASIDE.sub("", text) or text
     return len(text) <= 20 and bool(_FIGURE_ENDS.search(text) or _SHORT_UNIT.search(text)) \
         and not _HEAD_NUMBER.match(text) and not _DATE_END.search(text)
 
@@ -212,8 +214,8 @@ def _mark_headings(pages: list[Page], body: float) -> None:
             short = len(b.text) <= 80 and len(b.lines) <= 3
             # a heading names a section: never a sentence (「。」), never a bare number or figure value, nor a key
             # figure set large (「作業時間 42%減」, 「2.1%→4.6%」): it states a result, it files nothing under it
-            if "。" in b.text or _BARE_NUMBER.match(b.text) or _key_figure(b.text):
-                continue
+            if "。" in b.text or _BARE_NUMBER.match(b.text) or _key_figure(b.text) or len(b.text.strip()) < 2:
+                continue   # (nor one character set large: an icon's letter, 「産」 in a circle)
             bigger = b.size >= 1.15 * body
             bold = getattr(b, "_bold", False) and len(b.text) <= 40 and not b.text.endswith("。") and b.size >= 0.95 * body
             # a numbered sub-heading may be set only a little above body size (10.98 against 10.5 pt):

@@ -310,3 +310,10 @@ def test_values_in_a_comparison_grid_are_no_headings(tmp_path_factory):
     doc = _printed(tmp_path_factory, "chromium_briefing")
     heads = [b.text for p in doc.pages if p.number == 4 for b in p.blocks if b.kind == "heading"]
     assert not [h for h in heads if any(ch.isdigit() for ch in h.replace("2024", "").replace("2027", ""))], heads
+
+
+def test_an_icons_letter_and_a_glossed_key_figure_are_no_headings(tmp_path_factory):
+    doc = _printed(tmp_path_factory, "chromium_outlook")
+    heads = [b.text for p in doc.pages if p.number in (3, 4) for b in p.blocks if b.kind == "heading"]
+    assert not [h for h in heads if len(h) < 2], heads                       # 「産」「流」「販」 in circles
+    assert not [h for h in heads if h.startswith("1,420億円")], heads        # 「1,420億円 (2023年、目標 1,600億円)」
