@@ -81,6 +81,13 @@ def _continues(prev: Block, block: Block) -> bool:
             and block.bbox.top < prev.bbox.bottom - prev.size and block.bbox.x0 >= prev.bbox.x1 - prev.size)
 
 
+def _same_row(a: Block, b: Block) -> bool:
+    """Two blocks side by side on one row: each overlaps most of the other's height."""
+    overlap = min(a.bbox.bottom, b.bbox.bottom) - max(a.bbox.top, b.bbox.top)
+    return overlap >= 0.5 * min(a.bbox.bottom - a.bbox.top, b.bbox.bottom - b.bbox.top) > 0 and \
+        (a.bbox.x1 <= b.bbox.x0 or b.bbox.x1 <= a.bbox.x0)
+
+
 def _joiner(left: str, right: str) -> str:
     """Nothing between Japanese characters, a space between words of other scripts."""
     if not left or not right or is_cjk(left[-1]) or is_cjk(right[0]):
@@ -135,6 +142,11 @@ def document_text(doc: ParsedDocument) -> tuple[str, list[_Paragraph]]:
     # text), so it never cuts the sentence.
     body = _body_size(doc)
     waiting: list[Block] = []
+    # a line set beside a heading (a slide's tag in its title bar) belongs to the title, not to the sentence
+    # the page before left open
+    beside = {id(b) for page in doc.pages for b in page.blocks
+              if b.kind == "paragraph" and len(b.lines) == 1
+              and any(_same_row(b, h) for h in page.blocks if h.kind == "heading")}
     for block in _reading(doc):
         if not block.text.strip():
             continue
@@ -144,7 +156,7 @@ def document_text(doc: ParsedDocument) -> tuple[str, list[_Paragraph]]:
         if aside and unfinished and len(waiting) < 8:
             waiting.append(block)
             continue
-        joined = prev is not None and _continues(prev, block)
+        joined = prev is not None and id(block) not in beside and _continues(prev, block)
         if not joined:
             for w in waiting:
                 emit(w, False)

@@ -317,3 +317,11 @@ def test_an_icons_letter_and_a_glossed_key_figure_are_no_headings(tmp_path_facto
     heads = [b.text for p in doc.pages if p.number in (3, 4) for b in p.blocks if b.kind == "heading"]
     assert not [h for h in heads if len(h) < 2], heads                       # 「産」「流」「販」 in circles
     assert not [h for h in heads if h.startswith("1,420億円")], heads        # 「1,420億円 (2023年、目標 1,600億円)」
+
+
+def test_a_tag_in_a_slides_title_bar_does_not_finish_the_last_slides_sentence(tmp_path_factory):
+    from ingest.chunker import chunk_document
+    doc = _printed(tmp_path_factory, "chromium_briefing")
+    _, chunks = chunk_document(doc)
+    joined = "\n".join(c.text for c in chunks)
+    assert "前年差−1.3pt" in joined and "前年差−1.3pt進め方" not in joined
