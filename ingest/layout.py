@@ -333,7 +333,7 @@ def _y_cuts(items: list[Item], size: float) -> list[float]:
 
 
 _LEADER_PAGE = re.compile(r"[.…・‥·]{3,}\s*[0-9]{1,4}$")
-TITLE = 1.5   # type this many times the body's is a title: the band holding it never joins the columns under it
+TITLE = 1.5   # type this many times the body's is a title: the first band, holding it, never joins the columns under it
 
 
 def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), depth: int = 0) -> list[list[Item]]:
@@ -367,8 +367,8 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
         # ... and one before columns opens them: the columns' first row is not read with the heading alone
         # (a heading that reaches into the gutter would keep that row from the rows under it)
         leads = merged and (all(i.kind == "h" and i.size >= 1.15 * size for i in merged[-1]) and not _x_cut(
-            merged[-1], size, obstacles) or any(i.kind == "h" and i.size >= TITLE * size for i in merged[-1])) \
-            and _x_cut(b, size, obstacles)
+            merged[-1], size, obstacles) or len(merged) == 1 and any(
+            i.kind == "h" and i.size >= TITLE * size for i in merged[-1])) and _x_cut(b, size, obstacles)
         if merged and not heading and not leads and _x_cut(merged[-1] + b, size, obstacles) and (
                 _x_cut(merged[-1], size, obstacles) or _x_cut(b, size, obstacles)):
             merged[-1] = merged[-1] + b

@@ -325,3 +325,12 @@ def test_a_tag_in_a_slides_title_bar_does_not_finish_the_last_slides_sentence(tm
     _, chunks = chunk_document(doc)
     joined = "\n".join(c.text for c in chunks)
     assert "前年差−1.3pt" in joined and "前年差−1.3pt進め方" not in joined
+
+
+def test_kpi_cards_are_read_card_by_card_each_label_with_its_figure(tmp_path_factory):
+    # The cards' 11 pt labels are over 1.5 times the page's commonest size (its small print): they must not
+    # count as a title band that keeps the cards' columns from being read down.
+    doc = _printed(tmp_path_factory, "chromium_outlook")
+    texts = [b.text for p in doc.pages if p.number == 4 for b in p.blocks]
+    assert texts.index("輸出額") + 1 == next(k for k, t in enumerate(texts) if t.startswith("1,420億円")), texts
+    assert texts.index("対前年増加率") + 1 == texts.index("+12.4%"), texts
