@@ -19,7 +19,7 @@ from .tables import markdown
 
 MIN_ROWS = 3          # a header and two rows, or three rows
 GUTTER_EM = 1.5       # columns this far apart at least
-ROW_GAP_EM = 1.2      # rows closer than this belong to one table
+ROW_GAP_EM = 1.5      # rows closer than this belong to one table
 SHORT_CELL = 10       # a band whose cells are mostly this short is a table's, not a text column's
 
 
@@ -78,7 +78,11 @@ def _table(rows: list[list[Item]], size: float) -> Item | None:
             cells[_band_of(it, bands)].append(it)
         grid.append(cells)
     columns = [[c for row in grid for c in row[k]] for k in range(len(bands))]
-    if sum(_is_text_column(col, size) for col in columns) * 2 >= len(bands):
+    # terms and their definitions: short words down the left, longer text on their rows at the right
+    definitions = len(bands) == 2 and bool(columns[0]) and bool(columns[1]) \
+        and median(len(c.text) for c in columns[0]) <= SHORT_CELL < median(len(c.text) for c in columns[1]) \
+        and not _is_text_column(columns[0], size) and not _is_marker_column(columns[0])
+    if not definitions and sum(_is_text_column(col, size) for col in columns) * 2 >= len(bands):
         return None
     if all(median(len(c.text) for c in col) > SHORT_CELL for col in columns if col):
         return None
@@ -86,7 +90,7 @@ def _table(rows: list[list[Item]], size: float) -> Item | None:
         return None
     if len(bands) == 2 and _is_marker_column(columns[0]):
         return None     # footnotes or a numbered list: a mark, then its text
-    if len(bands) == 2 and not (any(_is_numeric(col) for col in columns) or _has_header(grid)):
+    if len(bands) == 2 and not (definitions or any(_is_numeric(col) for col in columns) or _has_header(grid)):
         return None     # words flowed into two columns (a list), not a table of pairs
     if sum(1 for row in grid for c in row if c) < 0.6 * len(grid) * len(bands):
         return None     # mostly empty: scattered glyphs (a chart, a vertical page's stray runs), not cells

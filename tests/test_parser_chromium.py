@@ -334,3 +334,14 @@ def test_kpi_cards_are_read_card_by_card_each_label_with_its_figure(tmp_path_fac
     texts = [b.text for p in doc.pages if p.number == 4 for b in p.blocks]
     assert texts.index("輸出額") + 1 == next(k for k, t in enumerate(texts) if t.startswith("1,420億円")), texts
     assert texts.index("対前年増加率") + 1 == texts.index("+12.4%"), texts
+
+
+def test_a_glossary_grid_pairs_each_term_with_its_definition(tmp_path_factory):
+    # Terms down the left, each definition on its row at the right, rows set apart: read column by column,
+    # all six terms came before all six definitions.
+    doc = _printed(tmp_path_factory, "chromium_annual")
+    tables = [b for b in _blocks(doc) if b.kind == "table" and any(r[0] == "受援計画" for r in b.cells)]
+    assert tables, [b.text[:30] for p in doc.pages if p.number == 6 for b in p.blocks]
+    rows = {r[0]: r[1] for r in tables[0].cells}
+    assert rows["受援計画"].startswith("災害時に他の地方公共団体")
+    assert rows["地区防災計画"].startswith("一定の地区内の居住者等")
