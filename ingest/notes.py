@@ -52,6 +52,7 @@ def split_notes(items: list[Item], body_size: float, page_no: int, mid_x: float,
     one is a figure's label (「3次元」 under a diagram's box), never a note.
     """
     body = [it for k, it in enumerate(items) if k not in furniture]
+    furniture_ids = {id(items[k]) for k in furniture}
     small = [it for it in items if it.kind == "h" and 0 < it.size < SMALL * body_size]
     if not small:
         return body, []
@@ -85,7 +86,8 @@ def split_notes(items: list[Item], body_size: float, page_no: int, mid_x: float,
             if m:
                 current = (normalise(m.group("mark")).replace(" ", ""), [row])
                 notes.append(current)
-            elif current is not None and row[0].top - current[1][-1][0].bottom < 1.5 * row[0].size:
+            elif current is not None and row[0].top - current[1][-1][0].bottom < 1.5 * row[0].size \
+                    and not all(id(i) in furniture_ids for i in row):    # (a page number under the notes)
                 current[1].append(row)
     out: list[Footnote] = []
     taken: set[int] = set()

@@ -345,3 +345,10 @@ def test_a_glossary_grid_pairs_each_term_with_its_definition(tmp_path_factory):
     rows = {r[0]: r[1] for r in tables[0].cells}
     assert rows["受援計画"].startswith("災害時に他の地方公共団体")
     assert rows["地区防災計画"].startswith("一定の地区内の居住者等")
+
+
+def test_a_page_number_under_the_notes_is_not_part_of_the_last_note(tmp_path_factory):
+    doc = _printed(tmp_path_factory, "chromium_annual")
+    notes = [f.text for p in doc.pages for f in p.footnotes]
+    assert notes and all(not n.rstrip().endswith("-") for n in notes), notes
+    assert any(n.endswith("位置付けられている。") for n in notes), notes
