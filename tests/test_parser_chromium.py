@@ -352,3 +352,10 @@ def test_a_page_number_under_the_notes_is_not_part_of_the_last_note(tmp_path_fac
     notes = [f.text for p in doc.pages for f in p.footnotes]
     assert notes and all(not n.rstrip().endswith("-") for n in notes), notes
     assert any(n.endswith("位置付けられている。") for n in notes), notes
+
+
+@pytest.mark.parametrize("line, opens", [("1) 調査の概要", True), ("(2)対象", True), ("1)。現在は", False), ("1)、これは", False)])
+def test_a_wrapped_reference_tail_opens_no_list_item(line, opens):
+    # 「…(図表0-1-1-」 wrapped before 「1)。現在は…」: the line goes on the sentence, it is no item 「1)」.
+    from ingest.layout import _MARKER
+    assert bool(_MARKER.match(line)) == opens
