@@ -336,6 +336,11 @@ _LEADER_PAGE = re.compile(r"[.…・‥·]{3,}\s*[0-9]{1,4}$")
 TITLE = 1.5   # type this many times the body's is a title: the first band, holding it, never joins the columns under it
 
 
+def _heading_band(band: list[Item], size: float, obstacles: list[Box]) -> bool:
+    """A band of nothing but larger type, with no gutter of its own: a heading set across the columns."""
+    return all(i.kind == "h" and i.size >= 1.15 * size for i in band) and not _x_cut(band, size, obstacles)
+
+
 def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), depth: int = 0) -> list[list[Item]]:
     """Recursive XY-cut; bands that share a gutter are merged so a column is read to its end."""
     if len(items) <= 1 or depth > 60:
@@ -362,12 +367,10 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
         # a band of nothing but larger type after columns is a heading set across the page (「第4章」
         # under a chapter's balanced columns): the columns above end there, even when it is short
         # enough to sit over the left column alone
-        heading = merged and all(i.kind == "h" and i.size >= 1.15 * size for i in b) and not _x_cut(
-            b, size, obstacles) and _x_cut(merged[-1], size, obstacles)
+        heading = merged and _heading_band(b, size, obstacles) and _x_cut(merged[-1], size, obstacles)
         # ... and one before columns opens them: the columns' first row is not read with the heading alone
         # (a heading that reaches into the gutter would keep that row from the rows under it)
-        leads = merged and (all(i.kind == "h" and i.size >= 1.15 * size for i in merged[-1]) and not _x_cut(
-            merged[-1], size, obstacles) or len(merged) == 1 and any(
+        leads = merged and (_heading_band(merged[-1], size, obstacles) or len(merged) == 1 and any(
             i.kind == "h" and i.size >= TITLE * size for i in merged[-1])) and _x_cut(b, size, obstacles)
         if merged and not heading and not leads and _x_cut(merged[-1] + b, size, obstacles) and (
                 _x_cut(merged[-1], size, obstacles) or _x_cut(b, size, obstacles)):

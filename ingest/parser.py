@@ -180,8 +180,6 @@ _HEAD_NUMBER = re.compile(r"^\s*([0-9]{1,2}\s*[.．、)]\s*\D|[(（][0-9]{1,2}[)
 # a quantity in a unit that ends the line, perhaps with the change it made: 「42%減」, 「803件」, 「年14件→1件」
 _FIGURE_ENDS = re.compile(r"\d[\d,.]*\s*(?:万|億|兆|千)?(?:%|pt|ポイント|倍|件|円|人|社|名|校|か所|箇所)\s*"
                           r"(?:減|増|削減|増加|減少|上昇|低下|向上|改善)?\s*[)）」』]?$")
-
-
 _DATE_END = re.compile(r"\d\s*(?:年度?|月|日|年頃)$")          # a year or a date names a section (「2024年度」)
 _ASIDE = re.compile(r"\s*[(（][^()（）]*[)）]$")               # 「1,420億円 (2023年、目標 1,600億円)」: the figure's gloss
 _POINTER = re.compile(r"[\s▶▷►→⇒➡▼▲△▽↑↓]+$")

@@ -73,7 +73,7 @@ def _spans_filled(grid: list[list[str]], boxes: list[list[Any]]) -> list[list[st
         for j in range(m):
             parts: list[str] = []
             for i in range(head):
-                c = cover.get((i, j), (i, j)) if boxes[i][j] is None else (i, j)
+                c = cover[(i, j)] if boxes[i][j] is None else (i, j)
                 text = grid[c[0]][c[1]] if c is not None else ""
                 if text and (not parts or parts[-1] != text):
                     parts.append(text)
