@@ -276,13 +276,19 @@ def _cites(box: BBox, ref: BBox) -> bool:
 def attach_footnotes(doc: ParsedDocument, chunks: list[Chunk]) -> None:
     """Give each chunk the notes its marks cite: the note with that mark on the mark's page,
     else the nearest page after it that has one. A note no mark cites goes to the last
-    chunk of its page, so every note is kept exactly once."""
+    chunk of its page, so every note is kept exactly once.
+
+    A note is kept out of the body's flow (it would cut a sentence at the page foot), but it is
+    part of its passage: its last lines (``_append_note``). A note qualifies what its mark is on
+    (「雇用の数は…正社員の数。パートタイムの従業員は含まない。」, a loan's term, a figure's source), so it
+    must be searchable and quotable like the sentence it qualifies, and shown in the same place."""
     notes: dict[str, list[Footnote]] = {}
     for page in doc.pages:
         for note in page.footnotes:
             notes.setdefault(note.mark, []).append(note)
     if not notes:
         return
+    placed: list[tuple[Chunk, Footnote]] = []
     used: set[int] = set()
     refs = [r for page in doc.pages for r in page.note_refs]
     for chunk in chunks:
@@ -295,7 +301,7 @@ def attach_footnotes(doc: ParsedDocument, chunks: list[Chunk]) -> None:
                     cited.append(note)
         for note in cited:
             used.add(id(note))
-            chunk.footnotes.append(f"{note.mark} {note.text}")
+            placed.append((chunk, note))
     for page in doc.pages:
         for note in page.footnotes:
             if id(note) in used:
@@ -303,7 +309,24 @@ def attach_footnotes(doc: ParsedDocument, chunks: list[Chunk]) -> None:
             home = [c for c in chunks if any(p == page.number for p, _ in c.line_boxes)] or \
                    [c for c in chunks if c.page <= page.number]
             if home:
-                home[-1].footnotes.append(f"{note.mark} {note.text}")
+                placed.append((home[-1], note))
+    for chunk, note in placed:
+        _append_note(chunk, note)
+
+
+def _append_note(chunk: Chunk, note: Footnote) -> None:
+    """The note as the passage's last line(s), "mark text": its sentences, its box on its page (the cited
+    page shows it), and a new chunk id (the passage changed). ``footnotes`` still lists it apart."""
+    line = f"{note.mark} {note.text}"
+    start = len(chunk.text) + 1
+    chunk.text = f"{chunk.text}\n{line}"
+    chunk.sentences = [*chunk.sentences, *((start + s, start + e) for s, e in next(split_many([line])))]
+    if chunk.line_spans:
+        chunk.line_spans = [*chunk.line_spans, (start, start + len(line))]
+    chunk.line_boxes = [*chunk.line_boxes, (note.page, note.bbox)]
+    chunk.page_end = max(chunk.page_end, note.page)
+    chunk.footnotes.append(line)
+    chunk.chunk_id = make_chunk_id(chunk.doc_id, chunk.char_start, chunk.text)
 
 
 class _ChunkBuilder:

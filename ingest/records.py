@@ -118,6 +118,16 @@ class Chunk:
     def sentence_texts(self) -> list[str]:
         return [self.text[s:e] for s, e in self.sentences] or [self.text]
 
+    @property
+    def notes_start(self) -> int:
+        """Where the notes the chunker appended to the passage begin (its last lines, one note
+        each: ``ingest.chunker._append_note``); ``len(text)`` when it holds none."""
+        if not self.footnotes:
+            return len(self.text)
+        at = len(self.text) - sum(len(n) + 1 for n in self.footnotes) + 1
+        held = at > 0 and self.text[at - 1] == "\n" and self.text[at:] == "\n".join(self.footnotes)
+        return at if held else len(self.text)   # an index written before notes joined the text
+
     def boxes_for(self, start: int, end: int) -> list[tuple[int, BBox]]:
         """The (page, box) of the lines that the span [start, end) of ``text`` touches."""
         if not self.line_spans:

@@ -44,7 +44,7 @@ UNITS_JA = {
 UNITS_EN = {
     r"compan(?:y|ies)|firms?|enterprises?|businesses": "社",
     r"universit(?:y|ies)|colleges?|schools?": "(?:校|大学)",
-    r"people|persons?|participants?|members?|staff|employees?|coordinators?|researchers?|students?|engineers?": "[人名]",
+    r"people|persons?|participants?|members?|staff|employees?|workers?|jobs?|hires?|coordinators?|researchers?|students?|engineers?": "[人名]",
     r"cases?|projects?|applications?|proposals?|patents?|products?|deals?|items?": "件",
     r"contracts?": "(?:件|契約)",
     r"banks?|financial institutions?": "(?:行|機関)",
@@ -465,7 +465,15 @@ def explains(text: str) -> bool:
 
 # A question word of either language: a clause holding one asks something.
 _ASKS = re.compile(r"何|どう|どんな|どの|いつ|どこ|誰|いくら|どれ|なぜ|\b(?:how|what|when|where|who|which|why)\b", re.I)
-_CLAUSE_BREAK = re.compile(r"[、,，]\s*(?:and\s+)?|\s+and\s+(?=(?:how|what|when|where|who|which|why)\b)", re.I)
+_CLAUSE_BREAK = re.compile(r"[、,，]\s*(?:and\s+)?|\s+and\s+(?=(?:how|what|when|where|who|which|why)\b)|(?<=[?？])\s*(?=\S)", re.I)
+# A clause that asks with no question word: whether ("are part-time staff counted?", an auxiliary opens it) or, in
+# Japanese, about a thing named (「その数字の出どころは？」, 「パートも含まれる？」: it ends in a question mark).
+_ASKS_WHETHER_EN = re.compile(r"^\s*(?:is|are|was|were|do|does|did|can|could|will|would|has|have|had|should)\b", re.I)
+_ASKS_JA = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff][?？]\s*$")
+
+
+def asks_without_question_word(clause: str) -> bool:
+    return not _ASKS.search(clause) and bool(_ASKS_WHETHER_EN.match(clause) or _ASKS_JA.search(clause))
 
 
 def later_clauses(question: str) -> list[str]:
@@ -473,7 +481,7 @@ def later_clauses(question: str) -> list[str]:
     (「何社が集まり、何組が商談に進んだ？」 → ["何組が商談に進んだ？"]); empty for a one-part question."""
     text = normalise(question)
     pieces = [p for p in _CLAUSE_BREAK.split(text) if p.strip()]
-    asking = [p for p in pieces if _ASKS.search(p)]
+    asking = [p for n, p in enumerate(pieces) if _ASKS.search(p) or (n and asks_without_question_word(p))]
     if len(asking) < 2:
         return []
     return asking[1:]

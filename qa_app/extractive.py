@@ -23,7 +23,8 @@ from index.translate import keyword_terms as translated_terms
 from ingest.records import Chunk
 
 from .answer_types import (ANY_COUNTER, FIGURE, UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
-                           defines, enumerates, explains, holds, is_name, later_clauses, places, same_count)
+                           asks_without_question_word, defines, enumerates, explains, holds, is_name, later_clauses,
+                           places, same_count)
 from .question import QuestionInfo, eraless_years, year_mentioned, year_spellings
 
 # The relevance refusal is decided on (qa_app/refusal.py, engine.ABSTAIN_BELOW is on this scale).
@@ -116,6 +117,8 @@ def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, 
     wanted = wanted if wanted is not None else frozenset(terms(info.text))
     spelled = {t: frozenset((t, *(alike(t) if alike else ()))) for t in wanted}
     header_meaning = {c.chunk.chunk_id: float(c.vector @ query_vector) for c in cands if c.index == 0}
+    # A figure in any unit the question asks (a two-part question asks two: 円 and 人) is the asked figure.
+    units = [u for u in asked_type(info.text).units if u != ANY_COUNTER] or ([info.unit] if info.unit else [])
     for c in cands:
         c.meaning = float(c.vector @ query_vector)
         row = _row(c)
@@ -131,7 +134,7 @@ def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, 
         f["meaning"], f["keywords"], f["rank"] = c.meaning, c.keywords, 1 - c.rank / max(n_passages, 1)
         if info.kind == "number" and (_FIGURE.search(c.text) or (row and re.search(r"\d", c.text))):
             f["figure"] = 1.0
-            if info.unit and _holds(c, "number", info.unit):
+            if any(_holds(c, "number", u) for u in units):
                 f["figure"] = 2.0
         c.score = weighted(f)
 
@@ -273,6 +276,8 @@ FIGURE_SENTENCES = 2
 
 
 def _holds(c: Candidate, part: str, unit: str | None = None) -> bool:
+    if part in ("number", "date") and _reference(c):
+        return False   # a source's title (「…公開5日間で13万人が利用」https://…) is not a figure the document states
     row = _row(c)
     if row is None:
         return holds(c.text, part, unit)
@@ -375,8 +380,23 @@ def _following(cands: list[Candidate], c: Candidate, reach: int) -> list[Candida
         d = after.get(i)
         if d is None or d.text.lstrip().startswith(_OPENS_BLOCK):
             break  # the paragraph ends at a table, a heading or a new bullet
+        if in_note(d) and (not in_note(c) or "\n" in c.chunk.text[c.end:d.start]):
+            break  # and at the page's notes: a note goes on from no sentence of the body, nor from another note
         out.append(d)
     return out
+
+
+def in_note(c: Candidate) -> bool:
+    """The sentence is one of the notes at the foot of the passage (``Chunk.notes_start``)."""
+    return c.start >= c.chunk.notes_start
+
+
+_ADDRESS = re.compile(r"https?://|www\.", re.I)
+
+
+def _reference(c: Candidate) -> bool:
+    """A note that cites a source: it gives an address."""
+    return in_note(c) and _ADDRESS.search(c.text) is not None
 
 
 def _preceding(cands: list[Candidate], c: Candidate, reach: int) -> list[Candidate]:
@@ -717,11 +737,13 @@ def _answers_clause(c: Candidate, clause: str, number: bool = False) -> bool:
     at = asked_type(clause)
     if at.units and not _holds(c, "number", at.units[0]):
         return False
-    if number and CLAUSE_YEARS and not at.units and not at.entity and not _NOT_A_DATE.search(c.text):
+    years = year_spellings(clause) if CLAUSE_YEARS else ()
+    # "…, and are part-time staff counted?", 「その数字の出どころは？」: asked of the figure, not for another one.
+    of_the_figure = asks_without_question_word(clause) and not years
+    if number and CLAUSE_YEARS and not at.units and not at.entity and not of_the_figure and not _NOT_A_DATE.search(c.text):
         return False
     if at.entity and not _holds(c, at.entity):
         return False
-    years = year_spellings(clause) if CLAUSE_YEARS else ()
     if years and not year_mentioned(years, c.text):   # "…, and what was it in 2000?": that year's figure
         return False
     words = _clause_words(clause)

@@ -278,6 +278,50 @@ def test_later_clauses_of_a_two_part_question():
     assert later_clauses("説明会には何社が参加し、何件が契約に至った？") == ["何件が契約に至った?"]
     assert later_clauses("Who set up the association, and when?") == ["when?"]
     assert later_clauses("なぜ販路開拓が難しいのか？") == []
+    # a clause may ask with no question word: whether, or of a thing it names; and a question mark ends a clause too
+    assert later_clauses("How many jobs did the projects create, and are part-time staff counted?") == \
+        ["are part-time staff counted?"]
+    assert later_clauses("検査の手間はどのくらい減った？その数字の出どころは？") == ["その数字の出どころは?"]
+    assert later_clauses("Are part-time staff counted?") == []
+    assert later_clauses("中部の共同研究はどこの大学と？") == []
+
+
+def test_a_whether_clause_is_answered_by_what_qualifies_the_figure_not_by_another_figure():
+    text = "事業化した企業では新たに187人の雇用が生まれた。売上は34億円となった。\n注2 雇用の数は正社員の数。パートタイムの従業員は含まない。"
+    chunk = _chunk(text)
+    chunk.footnotes = ["注2 雇用の数は正社員の数。パートタイムの従業員は含まない。"]
+    cands = [ex.Candidate(chunk, i, s, e, 0, np.eye(8, dtype=np.float32)[i], score=sc)
+             for i, ((s, e), sc) in enumerate(zip(chunk.sentences, [0.9, 0.5, 0.3, 0.6]))]
+    chosen, reason = _shape(cands, "何人の雇用が生まれ、パートタイムの従業員も数えている？")
+    assert reason is None
+    assert [c.text for c in chosen] == [cands[0].text, "パートタイムの従業員は含まない。"]
+
+
+def test_the_unit_asked_is_that_of_the_thing_counted_not_of_a_word_elsewhere():
+    assert analyse("How many jobs did the commercialised projects create?").unit == "[人名]"
+    assert analyse("How many projects were commercialised?").unit == "件"
+    assert analyse("What is the budget of the project?").unit == "円"        # a sum asked
+    assert analyse("When did the project start?").unit == r"(件|プロジェクト)"  # no figure asked: a word hints
+
+
+def test_notes_at_the_foot_of_a_passage_go_on_from_no_sentence_and_a_source_gives_no_figure():
+    body = "拠点は検査の手間を4割減らした。技術者が現場に常駐したためである。"
+    notes = ["※3 導入前後の工程を比べた試算による。", "4 日本経済新聞「検査時間が13万時間減」https://example.jp/a"]
+    chunk = _chunk(body + "\n" + "\n".join(notes))
+    chunk.footnotes = notes
+    assert chunk.notes_start == len(body) + 1
+    cands = [ex.Candidate(chunk, i, s, e, 0, np.eye(8, dtype=np.float32)[i], score=sc)
+             for i, ((s, e), sc) in enumerate(zip(chunk.sentences, [0.5, 0.9, 0.4, 0.3]))]
+    assert [ex.in_note(c) for c in cands] == [False, False, True, True]
+    # how/why: the reason and what leads to it, never the note under the passage as if it went on
+    chosen, _ = _shape(cands, "なぜ検査の手間が減ったのか？")
+    assert [c.index for c in chosen] == [0, 1]
+    # a source's title holds no figure the document states
+    assert not ex._holds(cands[3], "number", "時間") and ex._holds(cands[0], "number", "割")
+    # a chunk written before notes joined the text lists them, but they are not its last lines
+    old = _chunk(body)
+    old.footnotes = notes
+    assert old.notes_start == len(body)
 
 
 def test_second_part_is_answered_from_the_same_paragraph_even_when_its_unit_appeared_earlier():

@@ -211,7 +211,8 @@ def test_upload_names_with_nul_and_full_width_slash(tmp_path, monkeypatch):
 
 
 def test_footnotes_show_under_a_passage_as_text():
-    """A chunk's footnotes (Chunk.footnotes, from the parser) appear as plain text; a chunk without them shows none."""
+    """A chunk's footnotes (Chunk.footnotes, from the parser) appear as plain text; a chunk without them, or whose
+    text ends with them, shows none."""
     def page():
         from types import SimpleNamespace
 
@@ -220,6 +221,8 @@ def test_footnotes_show_under_a_passage_as_text():
         S.show_footnotes(SimpleNamespace(footnotes=["※1 **注** ![x](http://127.0.0.1:1/f.png)", " "]))
         S.show_footnotes(SimpleNamespace())                  # before the parser records footnotes
         S.show_footnotes(SimpleNamespace(footnotes=[]))
+        # notes the passage holds as its last lines are shown there, not twice
+        S.show_footnotes(SimpleNamespace(text="本文。\n※2 二度目の注", footnotes=["※2 二度目の注"]))
 
     at = AppTest.from_function(page, default_timeout=60).run()
     assert not at.exception, at.exception

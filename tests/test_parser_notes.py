@@ -64,6 +64,25 @@ def test_chunk_carries_the_notes_it_cites(chunks):
     assert len(all_notes) == len(set(all_notes)) == 3
 
 
+def test_notes_are_the_last_lines_of_the_passage_that_cites_them(doc, chunks):
+    """A note qualifies the sentence its mark is on: it is searchable and quotable as part of that passage,
+    after its body (never inside a sentence), each of its sentences a sentence of the passage, its box on the page."""
+    citing = next(c for c in chunks if "国立情報学研究所" in c.text)
+    body, *notes = citing.text.split("\n1 内閣府")
+    assert notes, citing.text
+    assert citing.text.endswith("HL Paper 100. See also the Government Response.")
+    assert "2 National Institute of Informatics https://www.nii.example.jp/" in citing.text.splitlines()
+    sentences = citing.sentence_texts()
+    assert "See also the Government Response." in sentences[-1] and not sentences[-1].startswith("1 ")
+    assert any(s.startswith("1 内閣府「人工知能戦略の策定について」") for s in sentences)
+    note_boxes = {(f.page, f.bbox) for f in doc.pages[0].footnotes}
+    assert note_boxes <= set(citing.line_boxes)
+    at = citing.text.index("2 National")
+    assert (1, doc.pages[0].footnotes[1].bbox) in citing.boxes_for(at, at + 10)
+    # every other chunk's text is as before: no note in two places
+    assert sum("National Institute of Informatics" in c.text for c in chunks) == 1
+
+
 @pytest.mark.parametrize("name", ["mext_st_whitepaper_r6_ch1.pdf", "mext_st_whitepaper_r6_ch2.pdf",
                                   "mext_st_whitepaper_r6_ch5.pdf"])
 def test_whitepaper_notes_and_marks(name):
@@ -129,7 +148,9 @@ def test_sentence_continues_across_the_page_turn(chunks):
     joined = [c for c in chunks if "取組としてその成果を広く社会へと届ける仕組みづくりも求められています。" in c.text]
     assert len(joined) == 1
     assert joined[0].page == 1 and joined[0].page_end == 2
-    assert "1\n" not in joined[0].text and "内閣府" not in joined[0].text
+    # the notes at the foot of page 1 follow the passage's body; they never come between the turn's two halves
+    body = joined[0].text.split("\n1 内閣府")[0]
+    assert "1\n" not in body and "内閣府" not in body and body.endswith("関係機関の連携が一層重要になります。")
 
 
 @pytest.mark.parametrize("name", ["mext_st_whitepaper_r6_ch1.pdf", "mext_st_whitepaper_r6_ch2.pdf",

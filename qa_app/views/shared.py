@@ -147,8 +147,10 @@ def one_line(e: BaseException) -> str:
 
 
 def show_footnotes(chunk) -> None:
-    """A chunk's footnotes (the parser's ``Chunk.footnotes``, where it records them) under its passage, as text."""
-    notes = [n for n in (getattr(chunk, "footnotes", None) or []) if str(n).strip()]
+    """A chunk's footnotes (the parser's ``Chunk.footnotes``, where it records them) under its passage, as text:
+    those the passage does not already show as its last lines (an index written before notes joined the text)."""
+    text = str(getattr(chunk, "text", "") or "")
+    notes = [n for n in (getattr(chunk, "footnotes", None) or []) if str(n).strip() and str(n) not in text]
     if notes:
         st.caption("注 / Footnotes:  \n" + "  \n".join(md(n) for n in notes))
 
