@@ -449,7 +449,7 @@ def holds(text: str, part: str, unit: str | None = None) -> bool:
 
 # How Japanese states a reason (…ため, …ので, …ことで, …によって, 理由は, 要因) or a method
 # (…を通じて, …を活用して, …ことにより): a why/how answer's sentences carry one of these.
-_EXPLAINS = re.compile(r"ため[、,にの]?|ので|から[、,]|ことで|ことに(?:より|よって)|によ(?:り|って)|を通じ|を活用|"
+_EXPLAINS = re.compile(r"ため[、,にの]?|ので|から[、,]|から(?:である|です|だ)|ことで|ことに(?:より|よって)|によ(?:り|って)|を通じ|を活用|"
                        r"理由|要因|背景|ポイント|必要|おかげ|結果")
 
 
@@ -476,12 +476,16 @@ def asks_without_question_word(clause: str) -> bool:
     return not _ASKS.search(clause) and bool(_ASKS_WHETHER_EN.match(clause) or _ASKS_JA.search(clause))
 
 
-def later_clauses(question: str) -> list[str]:
-    """The clauses after the first of a question that asks two or more things
-    (「何社が集まり、何組が商談に進んだ？」 → ["何組が商談に進んだ？"]); empty for a one-part question."""
+def asking_clauses(question: str) -> list[str]:
+    """Each clause of a question that asks two or more things, in order
+    (「何社が集まり、何組が商談に進んだ？」 → ["何社が集まり", "何組が商談に進んだ?"]); empty for a one-part question."""
     text = normalise(question)
     pieces = [p for p in _CLAUSE_BREAK.split(text) if p.strip()]
     asking = [p for n, p in enumerate(pieces) if _ASKS.search(p) or (n and asks_without_question_word(p))]
-    if len(asking) < 2:
-        return []
-    return asking[1:]
+    return asking if len(asking) >= 2 else []
+
+
+def later_clauses(question: str) -> list[str]:
+    """The clauses after the first of a question that asks two or more things
+    (「何社が集まり、何組が商談に進んだ？」 → ["何組が商談に進んだ？"]); empty for a one-part question."""
+    return asking_clauses(question)[1:]

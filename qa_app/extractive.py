@@ -23,7 +23,7 @@ from index.translate import keyword_terms as translated_terms
 from ingest.records import Chunk
 
 from .answer_types import (ANY_COUNTER, FIGURE, UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
-                           asks_without_question_word, defines, enumerates, explains, holds, is_name, later_clauses,
+                           asking_clauses, asks_without_question_word, defines, enumerates, explains, holds, is_name, later_clauses,
                            places, same_count)
 from .question import QuestionInfo, eraless_years, year_mentioned, year_spellings
 
@@ -769,12 +769,19 @@ def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: Question
     out = list(chosen)
     answered = 0     # later parts answered by an added quote
     number = info.kind == "number" or "number" in asked_type(info.text).parts
-    for clause in later_clauses(info.text):
+    clauses = later_clauses(info.text)
+    first = asking_clauses(info.text)[:1]
+    if number and first and asked_type(first[0]).explains and not asked_type(first[0]).units:
+        # "Why does X take longer, and how long does it take?": the figure answered the later clause; the first still asks.
+        clauses = [*first, *clauses]
+    for clause in clauses:
         if asked_type(clause).explains and not asked_type(clause).units:
             # "…, and how do they benefit?": what follows the first quote in its paragraph explains it.
             after = _following(cands, out[0], CLAUSE_REACH)
             if not any(d in out for d in after):
-                out += [d for d in after if _answers_clause(d, clause)][:1] or after[:1]
+                # A why clause is answered by the sentence stating a reason (「…からである。」) before one sharing its words.
+                reasons = [d for d in after if explains(d.text)] if "why" in asked_type(clause).parts else []
+                out += reasons[:1] or [d for d in after if _answers_clause(d, clause)][:1] or after[:1]
             continue
         if any(_answers_clause(c, clause, number) for c in out):
             continue

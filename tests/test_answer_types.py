@@ -297,6 +297,19 @@ def test_a_whether_clause_is_answered_by_what_qualifies_the_figure_not_by_anothe
     assert [c.text for c in chosen] == [cands[0].text, "パートタイムの従業員は含まない。"]
 
 
+def test_a_why_asked_before_the_figure_is_answered_by_the_reason_after_it():
+    from qa_app.answer_types import asking_clauses, explains
+
+    q = "Why do firms here wait longer for their next round, and how long do they wait?"
+    assert asking_clauses(q) == ["Why do firms here wait longer for their next round", "how long do they wait?"]
+    assert explains("地元に投資家が少ないからである。") and not explains("投資家は東京に多い。")
+    text = ("次の調達までの期間は、地方では31か月と、東京の19か月より長い。地元に投資家が少ないからである。"
+            "銀行が出資するファンドも増えており、地元の企業に投資している。")
+    cands = _cands(text, [0.9, 0.4, 0.5])
+    chosen, reason = _shape(cands, q)
+    assert reason is None and [c.index for c in chosen] == [0, 1]
+
+
 def test_the_unit_asked_is_that_of_the_thing_counted_not_of_a_word_elsewhere():
     assert analyse("How many jobs did the commercialised projects create?").unit == "[人名]"
     assert analyse("How many projects were commercialised?").unit == "件"
