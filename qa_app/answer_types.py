@@ -95,7 +95,8 @@ _ORG = re.compile(r"\bwhich (?:organi[sz]ations?|institutions?|agenc(?:y|ies)|un
 _WHERE = re.compile(r"\bwhere\b|\bwhich (?:\w+ )?(?:countr(?:y|ies)|regions?|cit(?:y|ies)|prefectures?|places?)\b"
                     r"|どこ(?!まで|ろ)|どの(?:地域|国|場所|都市)|場所は", re.I)   # 「どこまで」 asks how far, not where
 _WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day)\b|いつ|何年(?!間)|何月|何日(?!間)|時期", re.I)
-_WHY = re.compile(r"\bwhy\b|\bwhat (?:made|makes)\b|\breasons?\b|なぜ|何故|どうして|理由|要因|背景", re.I)
+_WHY = re.compile(r"\bwhy\b|\bwhat (?:made|makes)\b|\breasons?\b|\bwhat (?:kept|keeps|stopped|stops|prevented|prevents|held|holds)\b.*\b(?:from|back)\b"
+                  r"|なぜ|何故|どうして|理由|要因|背景", re.I)
 _HOW = re.compile(r"\bhow (?:do|does|did|is|are|was|were|can|could|should|has|have)\b|\bin what way"
                   r"|どうやって|どのように|どのような(?:方法|工夫|仕組み)|どう(?:して|やって|する|いう|連携)|方法|工夫|仕組み", re.I)
 

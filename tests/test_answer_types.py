@@ -63,6 +63,11 @@ from qa_app.question import analyse
     ("2010年の輸出額は？", ("number",), ("円",)),
     ("参加者の人数は何人？", ("number",), ("[人名]",)),
     ("Why does the council need more investment?", ("why",), ()),
+    # What kept or held something from or back asks why; what holds a thing does not.
+    ("What kept the project from the top rating?", ("why",), ()),
+    ("What held the network back?", ("why",), ()),
+    ("What holds the council's records?", (), ()),
+    ("How many jobs did the projects create?", ("number",), ("[人名]",)),
     # A sum's word asked about with another question word asks that, unless the sum is asked for too.
     ("研究費は何に応じて配分される？", (), ()),
     ("運営費は誰が負担している？", ("person",), ()),
