@@ -41,7 +41,9 @@ _BARE_YEAR = re.compile(r"(?<![\d元年度.,])(\d{1,2})\s*年(?!度|間|代|前|
 # 「〈名詞〉はいくら／何〜／どれくらい」: the noun is what the question asks the value of.
 # 「受講料はいくら」「参加企業は何社」 ask a value of the noun; 「…サービスは何？」 asks what a thing is,
 # so 何 counts only with a counter or unit after it (何社, 何円, 何％, 何パーセント).
-_ASKED = re.compile(r"([\u30A0-\u30FF\u4E00-\u9FFF]{2,8})(?:は|って)(?:いくら|何(?=[\u30A0-\u30FF\u4E00-\u9FFF%％])|どれくらい|どのくらい|いくつ)")
+# 「Xは何年/何月/何日」 asks when X happened: X is the subject, not an attribute a passage must name (何年間 asks a span).
+_ASKED = re.compile(r"([\u30A0-\u30FF\u4E00-\u9FFF]{2,8})(?:は|って)(?:いくら|何(?![年月日](?!間))(?=[\u30A0-\u30FF\u4E00-\u9FFF%％])"
+                    r"|どれくらい|どのくらい|いくつ)")
 
 # Units a number question may ask for, so the answer can lead with that figure.
 UNIT_HINTS = {"社": r"社", "件": r"件", "億": r"億円?", "万": r"万円?", "円": r"円", "人": r"[人名]", "名": r"[人名]",

@@ -226,6 +226,10 @@ def test_the_opening_topic_is_looked_for_in_the_quote_scope_and_the_passage_head
     # 「…は何？」 asks what a thing is, not a value of it: no attribute whose figure must be found.
     ("地域でよく使われている決済サービスは何？", None),
     ("この事業の目的は何か？", None),
+    # 「Xは何年に」 asks when X happened: X is the subject, not an attribute; a later 「…はいくら」 names one.
+    ("素材センターは何年に開いた？年間の運営費はいくら？", "運営費"),
+    ("研修は何月に開く？", None),
+    ("補助の期間は何年間？", "期間"),
 ])
 def test_the_asked_attribute_does_not_start_with_a_date_counter(question, attribute):
     # A passage writes 「平成21年度における…売上高」: an attribute 「年度売上高」 stands nowhere, so
