@@ -14,6 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from .figures import CAPTION
 from .normalise import is_cjk
 from .records import BBox, Block, Chunk, Footnote, ParsedDocument
 from .sentences import split_many
@@ -55,6 +56,10 @@ class _Unit:
     boxes: list[tuple[int, BBox, int, int]]   # (page, line box, start, end): where each line lies in the text
     is_table: bool = False
 
+
+CAPTION_CHARS = 80    # a table's caption is one short line
+# A source or note line (「資料：…」, 「（出典）…」, 「注：…」): below a table it is the table's.
+_SOURCE_LINE = re.compile(r"^\s*[(（【]?\s*(?:資料|出典|出所|注|備考)\s*(?:[)）】]|[:：])")
 
 _SENTENCE_FINAL = tuple("。．.！!？?:：」』)）")
 
@@ -226,8 +231,12 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
 
     builder = _ChunkBuilder(doc, text, config)
     bare: list[_Paragraph] = []     # headings nothing has been filed under yet
+    table_open = False              # the chunk just built is a table: a source line below it may still join it
     for para in paragraphs:
         first = para.blocks[0][0]
+        if table_open and para.kind != "paragraph":
+            builder.flush()
+            table_open = False
         if para.kind == "heading":
             # A heading closed before anything was filed under it (a key figure set large, a section left
             # empty) is read as a line of text: as a section name only, its words would be in no chunk.
@@ -240,19 +249,37 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
             continue
         bare = []
         if para.kind in ("table", "figure"):   # one unit each: a figure's labels never join a sentence
+            # A table's caption, the line right above it (「表2-1 審査の評価項目と配点」), says what its rows are: it
+            # opens the table's chunk, not the end of the text before it. (A chart's caption is in its figure block.)
+            caption = builder.take_caption() if para.kind == "table" else None
             builder.flush()
+            if caption is not None:
+                builder.add(caption, "")
             builder.add(_Unit(para.start, para.end, [(first.page, first.bbox, para.start, para.end)],
                               is_table=True), "")
-            builder.flush()
+            table_open = para.kind == "table"
+            if not table_open:
+                builder.flush()
         else:
             line_spans = [_line_spans(block) for block, _ in para.blocks]
+            # and its source line (「資料：…」, 「（出典）…。（注）…」) right below it is part of the table too
+            source = table_open and bool(sentence_spans[id(para)]) and \
+                _SOURCE_LINE.match(text[para.start + sentence_spans[id(para)][0][0]:]) is not None
+            if table_open and not source:
+                builder.flush()
+            table_open = False
             for i, (s, e) in enumerate(sentence_spans[id(para)]):
                 start, end = para.start + s, para.start + e
+                boxes = _boxes_for(para, line_spans, start, end)
+                if source:
+                    builder.add(_Unit(start, end, boxes), "")
+                    continue
                 subject = find_subject(text[start:end])
                 if subject and i == 0:
                     builder.new_topic()
-                boxes = _boxes_for(para, line_spans, start, end)
                 builder.add(_Unit(start, end, boxes), subject)
+            if source:
+                builder.flush()
     for closed in bare:
         _add_line(builder, closed)
     builder.flush()
@@ -353,6 +380,17 @@ class _ChunkBuilder:
         self.headings = [(lv, t) for lv, t in self.headings if lv < level] + [(level, title)]
         self.subject = ""
         return True
+
+    def take_caption(self) -> _Unit | None:
+        """The last unit, taken out, when it is a caption line standing alone (a table's title above it)."""
+        if not self.units or self.units[-1].is_table:
+            return None
+        unit = self.units[-1]
+        line = self.text[unit.start:unit.end].strip()
+        if len({(page, box) for page, box, _, _ in unit.boxes}) != 1 or len(line) > CAPTION_CHARS or "。" in line \
+                or not CAPTION.match(line) or _SOURCE_LINE.match(line):
+            return None
+        return self.units.pop()
 
     def new_topic(self) -> None:
         if self.size >= self.config.min_chars:

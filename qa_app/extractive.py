@@ -87,8 +87,8 @@ def candidates(passages: list[Passage], vectors: dict[tuple[str, int], list[floa
             if vector is None or len(text) < 6 or _TABLE_RULE.match(text):
                 continue
             if text.startswith("|") and i > 0 and i <= TABLE_HEADER_REACH:
-                # A table row means little without its header: quote from the header row down.
-                s = spans[0][0]
+                # A table row means little without its header: quote from the header row down (below its caption).
+                s = next(a for a, b in spans if chunk.text[a:b].lstrip().startswith("|"))
             out.append(Candidate(chunk, i, s, e, rank, np.asarray(vector, dtype=np.float32)))
     return out
 

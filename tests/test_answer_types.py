@@ -315,6 +315,20 @@ def test_a_why_asked_before_the_figure_is_answered_by_the_reason_after_it():
     assert reason is None and [c.index for c in chosen] == [0, 1]
 
 
+def test_a_table_row_is_quoted_from_its_header_not_from_the_caption_above_it():
+    from index.retrieve import Passage
+
+    text = "表1 地域別の実績\n| 地域 | 件数 |\n| --- | --- |\n| 北海道 | 12件 |\n| 東北 | 9件 |"
+    rows = []
+    for line in ("表1 地域別の実績", "| 地域 | 件数 |", "| 北海道 | 12件 |", "| 東北 | 9件 |"):
+        rows.append((text.index(line), text.index(line) + len(line)))
+    chunk = Chunk("t-0", "999_sample", "見本", 1, 1, ["見本"], text, "見本", "", [], 0, len(text), rows)
+    cands = ex.candidates([Passage(chunk, 1.0)], {("t-0", i): np.ones(8, dtype=np.float32) for i in range(4)})
+    assert cands[0].text == "表1 地域別の実績"
+    assert cands[2].text.startswith("| 地域 | 件数 |") and cands[2].text.endswith("| 北海道 | 12件 |")
+    assert ex._row(cands[2]) == [("地域", "北海道"), ("件数", "12件")]
+
+
 def test_the_unit_asked_is_that_of_the_thing_counted_not_of_a_word_elsewhere():
     assert analyse("How many jobs did the commercialised projects create?").unit == "[人名]"
     assert analyse("How many projects were commercialised?").unit == "件"

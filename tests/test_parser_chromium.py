@@ -270,6 +270,26 @@ def test_a_grouped_column_chart_reads_each_category_with_its_values_and_legend(r
     assert chart.endswith("支援企業(n=126) 比較企業(n=300)"), chart
 
 
+def test_a_table_chunk_opens_with_its_caption_and_ends_with_its_source(report, tmp_path_factory):
+    # The caption above a table (「図表2-2 …」) said what the rows are but closed the chunk before it; the source
+    # below (「(出典)…」) opened the next one. Both documents were written by a helper, not fitted to this rule.
+    from ingest.chunker import chunk_document
+
+    annual = _printed(tmp_path_factory, "chromium_annual")
+    for doc, caption, source in ((report, "図表2-2 連携類型別の主な成果指標", "(出典)経済産業省「地域産学伴走支援事業実績報告」"),
+                                 (annual, "図表3-1-3 地域ブロック別の防災訓練実施状況", "(出典)総務省消防庁調べ。")):
+        _, chunks = chunk_document(doc)
+        table = next(c for c in chunks if c.text.startswith(caption))
+        lines = table.text.split("\n")
+        assert lines[1].startswith("| ") and lines[-1].startswith(source), lines
+        assert not any(c.text.rstrip().endswith(caption) for c in chunks), "the caption is also left behind"
+        assert sum(source in c.text for c in chunks) == 1
+        # the answer quotes a row with its header, not from the caption
+        assert table.sentence_texts()[0] == caption
+    annual_note = next(c for c in chunk_document(annual)[1] if c.text.startswith("図表3-1-3"))
+    assert annual_note.text.endswith("(注)中国・四国及び九州・沖縄ブロックは第4章参照。")   # the whole source paragraph
+
+
 def test_a_note_marked_with_a_kome_and_number_is_a_note_of_its_own(tmp_path_factory):
     doc = _printed(tmp_path_factory, "chromium_chapter")
     notes = {f.mark: f.text for p in doc.pages for f in p.footnotes}
