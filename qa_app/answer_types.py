@@ -36,7 +36,7 @@ UNITS_JA = {
     "組": "組", "倍": "倍", "回": "回", "円": "円", "億": "億円?", "万": "万円?", "割": "割", "%": "%",
     "機関": "機関", "団体": "団体", "か国": "[かカヶケ]国", "カ国": "[かカヶケ]国", "ヶ国": "[かカヶケ]国",
     "地域": "地域", "プロジェクト": "(?:プロジェクト|件)", "事業": "(?:事業|件)", "拠点": "(?:拠点|か所|箇所)", "か所": "[かカヶケ箇]所", "カ所": "[かカヶケ箇]所", "ヶ所": "[かカヶケ箇]所", "箇所": "[かカヶケ箇]所",
-    "年": "年", "ブロック": "ブロック", "種類": "種類", "回目": "回",
+    "年": "年", "ブロック": "ブロック", "種類": "種類", "回目": "回", "点": "点",
     # Durations: 何日間, 何時間, 何か月, 何週間 (何日 alone asks a date).
     "日間": "日", "時間": "時間", "か月": "[かカヶケ]?月", "カ月": "[かカヶケ]?月", "ヶ月": "[かカヶケ]?月", "週間": "週",
 }
@@ -50,6 +50,7 @@ UNITS_EN = {
     r"banks?|financial institutions?": "(?:行|機関)",
     r"pairs?|groups?|teams?": "組",
     r"times|visits?": "(?:回|倍)",
+    r"points?|marks?": "(?:点|ポイント)",
     r"countries|nations?": "[かカヶケ]国",
     r"organi[sz]ations?|institutions?|bodies|agencies": "(?:機関|団体)",
     r"regions?|areas?|blocks?": "(?:地域|ブロック)",
@@ -153,7 +154,7 @@ _TEXT_LENGTH = re.compile(r"\bhow long (?:(?:is|was|are|were|should|must|will) )
                           r"|何字|何文字|(?:文字|字)数", re.I)
 _TEXT_LENGTH_UNIT = "(?:字|文字|語|ページ|頁|words?|characters?|pages?)"
 _COUNTED_NOUNS_JA = re.compile(r"(?:企業|会社|大学|機関|団体|者)(?=[がはもとや・、]|それぞれ)")
-_COUNT_OF_JA = re.compile(r"(?<!何)(" + "|".join(sorted(map(re.escape, _COUNTED_JA), key=len, reverse=True)) + r")数(?![字値学])")
+_COUNT_OF_JA = re.compile(r"(?<!何)(" + "|".join(sorted(map(re.escape, _COUNTED_JA), key=len, reverse=True)) + r")数(?![字値学化])")   # 点数化 (scoring) counts nothing
 
 
 _FAMILIES = ("円億万", "%割", "倍")

@@ -289,6 +289,7 @@ def _holds(c: Candidate, part: str, unit: str | None = None) -> bool:
 # -- tables: a cell means what its column's header says ------------------------------
 
 _NUMERIC_CELL = re.compile(r"^約?[△▲\-−]?\d[\d,.]*\s*%?$")
+_FIGURE_CELL = re.compile(r"^約?[△▲\-−]?\d[\d,.]*\s*[^\d\s|]{1,3}$")   # a figure with its counter in the cell (25点, 64件)
 
 
 def _cells(line: str) -> list[str]:
@@ -604,7 +605,7 @@ HEADER_YEARS = True
 SUPERLATIVE_ROWS = True
 _LEAST = re.compile(r"(?:最も|いちばん|一番)(?:少な|低|小さ|短)|最小|最低|最少|smallest|lowest|fewest|least|shortest", re.I)
 _MOST = re.compile(r"(?:最も|いちばん|一番)(?:多|高|大き|長|重|上)|最大|最高|最多|largest|highest|biggest|greatest|"
-                   r"\bmost\b|longest", re.I)
+                   r"(?<!\bat )\bmost\b|longest", re.I)   # "at most" asks an upper bound, not the largest row
 _CELL_NUMBER = re.compile(r"[△▲\-−]?\d[\d,]*(?:\.\d+)?")
 
 
@@ -694,7 +695,7 @@ def _asked_cell(row: list[tuple[str, str]], question: str, unit: str | None) -> 
     words = set(terms(question))
     if not re.search(r"[\u3040-\u9FFF]", question):
         words |= {wt.term for wt in translated_terms(question)}
-    cells = [(h, v) for h, v in row if _NUMERIC_CELL.match(v) and (unit is None or _cell_holds(h, v, unit))]
+    cells = [(h, v) for h, v in row if (_NUMERIC_CELL.match(v) or _FIGURE_CELL.match(v)) and (unit is None or _cell_holds(h, v, unit))]
     if not cells:
         return None
     return max(cells, key=lambda hv: len(words & set(terms(hv[0]))))   # ties: the leftmost

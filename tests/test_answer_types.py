@@ -68,6 +68,9 @@ from qa_app.question import analyse
     ("What held the network back?", ("why",), ()),
     ("What holds the council's records?", (), ()),
     ("How many jobs did the projects create?", ("number",), ("[人名]",)),
+    # a score is counted in 点 (「その点数は」, 何点); 点数化 (scoring) asks how, not a count
+    ("審査で重視された項目と、その点数は？", ("number",), ("点",)),
+    ("この資料ではどう点数化している？", (), ()),
     # A sum's word asked about with another question word asks that, unless the sum is asked for too.
     ("研究費は何に応じて配分される？", (), ()),
     ("運営費は誰が負担している？", ("person",), ()),
@@ -327,6 +330,20 @@ def test_a_table_row_is_quoted_from_its_header_not_from_the_caption_above_it():
     assert cands[0].text == "表1 地域別の実績"
     assert cands[2].text.startswith("| 地域 | 件数 |") and cands[2].text.endswith("| 北海道 | 12件 |")
     assert ex._row(cands[2]) == [("地域", "北海道"), ("件数", "12件")]
+
+
+def test_a_superlative_over_cells_with_their_counter_takes_the_extreme_row_and_at_most_is_no_superlative():
+    text = ("| 項目 | 観点 | 配点 |\n| --- | --- | --- |\n| 新規性 | 優位性 | 25点 |\n| 市場性 | 顧客 | 30点 |\n"
+            "| 体制 | 分担 | 20点 |")
+    lines = text.split("\n")
+    spans = [(text.index(line), text.index(line) + len(line)) for line in lines if "---" not in line]
+    chunk = Chunk("s-0", "999_sample", "見本", 1, 1, ["見本"], text, "見本", "", [], 0, len(text), spans)
+    cands = [ex.Candidate(chunk, i, spans[0][0] if i else s, e, 0, np.eye(8, dtype=np.float32)[i], score=0.9)
+             for i, (s, e) in enumerate(spans) if i]
+    chosen, reason = _shape(cands, "いちばん重く見られた項目と、その点数は？")
+    assert reason is None and chosen[0].text.endswith("| 市場性 | 顧客 | 30点 |")
+    assert ex.superlative("Which item carries the most points?") == "max"
+    assert ex.superlative("At most, how much can a firm borrow?") is None
 
 
 def test_the_unit_asked_is_that_of_the_thing_counted_not_of_a_word_elsewhere():
