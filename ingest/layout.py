@@ -297,18 +297,18 @@ def _gaps(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
 Box = tuple[float, float, float, float]
 
 
-def _x_cut(items: list[Item], size: float, obstacles: list[Box] = ()) -> tuple[float, float] | None:
-    """The widest vertical gutter splitting items into two substantial sides.
+def _gutters(items: list[Item], size: float, obstacles: list[Box] = ()) -> list[tuple[float, float]]:
+    """Every vertical gutter splitting items into two substantial sides.
 
     A figure or rule drawn across the gutter closes it: text above and below
     such a figure belongs to different column sets.
     """
     if len(items) < 2:
-        return None
+        return []
     y_lo = min(i.top for i in items)
     y_hi = max(i.bottom for i in items)
     blocking = [o for o in obstacles if o[1] < y_hi and o[3] > y_lo]
-    best = None
+    out = []
     lo = min(i.x0 for i in items)
     hi = max(i.x1 for i in items)
     for a, b in _gaps([(i.x0, i.x1) for i in items]):
@@ -323,9 +323,23 @@ def _x_cut(items: list[Item], size: float, obstacles: list[Box] = ()) -> tuple[f
             if not (all(i.kind == "v" for i in left) or all(i.kind == "v" for i in right)
                     or len(left) == 1 or len(right) == 1) or (a - lo < 1.5 * size or hi - b < 1.5 * size):
                 continue
-        if best is None or b - a > best[1] - best[0]:
-            best = (a, b)
-    return best
+        out.append((a, b))
+    return out
+
+
+def _x_cut(items: list[Item], size: float, obstacles: list[Box] = ()) -> tuple[float, float] | None:
+    """The widest vertical gutter splitting items into two substantial sides."""
+    return max(_gutters(items, size, obstacles), key=lambda g: g[1] - g[0], default=None)
+
+
+def x_cut(items: list[Item], size: float) -> tuple[float, float] | None:
+    """The widest gutter among items, with nothing drawn across it (for the parser's frames)."""
+    return _x_cut(items, size)
+
+
+def _crosses(band: list[Item], gutters: list[tuple[float, float]]) -> bool:
+    """Some line of the band runs across one of the gutters: it is set over those columns, not in one of them."""
+    return any(i.x0 < a and i.x1 > b for i in band for a, b in gutters)
 
 
 def _y_cuts(items: list[Item], size: float) -> list[float]:
@@ -372,7 +386,10 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
         # (a heading that reaches into the gutter would keep that row from the rows under it)
         leads = merged and (_heading_band(merged[-1], size, obstacles) or len(merged) == 1 and any(
             i.kind == "h" and i.size >= TITLE * size for i in merged[-1])) and _x_cut(b, size, obstacles)
-        if merged and not heading and not leads and _x_cut(merged[-1] + b, size, obstacles) and (
+        # ... and a line set across some of the columns above (a note under four boxed steps, spanning the first two)
+        # is not where one of them goes on
+        across = merged and _crosses(b, _gutters(merged[-1], size, obstacles))
+        if merged and not heading and not leads and not across and _x_cut(merged[-1] + b, size, obstacles) and (
                 _x_cut(merged[-1], size, obstacles) or _x_cut(b, size, obstacles)):
             merged[-1] = merged[-1] + b
         else:

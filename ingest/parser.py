@@ -20,7 +20,7 @@ from .chars import clean_chars_and_marks, garbage_ratio, is_garbage, visible_cha
 from .figures import find_figures
 from .furniture import find_furniture
 from .geometry import centre_inside
-from .layout import Item, group_blocks, leaf_lines, reading_order
+from .layout import Item, group_blocks, leaf_lines, reading_order, x_cut
 from .unruled import find_unruled_tables
 from .normalise import normalise
 from .docid import doc_id_for
@@ -86,8 +86,11 @@ def _frames(page: Any, body_size: float) -> list[tuple[float, float, float, floa
             and (r["x1"] - r["x0"]) * (r["bottom"] - r["top"]) < most]
 
 
+BOXED_LINES = 3    # a frame holding more lines than this, in one column, is a box of text (a コラム), not a band
+
+
 def _obstacles(page: Any, items: list[Item]) -> list[tuple[float, float, float, float]]:
-    """Figures and bars wide enough to interrupt columns; frames holding text are not."""
+    """Figures and bars wide enough to interrupt columns; frames holding columns of text are not."""
     x0, top, x1, bottom = page.bbox
     w, h = x1 - x0, bottom - top
     out = []
@@ -101,8 +104,10 @@ def _obstacles(page: Any, items: list[Item]) -> list[tuple[float, float, float, 
         gw, gh = g["x1"] - g["x0"], g["bottom"] - g["top"]
         if gw < 0.3 * w or gh > 0.4 * h:
             continue
-        # a caption bar is a separator even with its caption inside; a taller frame may box columns
-        if gh > bar and any(centre_inside(i, g) for i in items):
+        # a caption bar is a separator even with its caption inside; a taller frame may box columns, and does when
+        # what it holds has a gutter of its own (a slide's message box or title bar holds one line across the page)
+        inside = [i for i in items if centre_inside(i, g)]
+        if gh > bar and inside and (len(inside) > 1 and x_cut(inside, sizes[len(sizes) // 2]) or len(inside) > BOXED_LINES):
             continue
         out.append((g["x0"], g["top"], g["x1"], g["bottom"]))
     return out

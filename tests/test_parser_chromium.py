@@ -379,3 +379,26 @@ def test_a_wrapped_reference_tail_opens_no_list_item(line, opens):
     # 「…(図表0-1-1-」 wrapped before 「1)。現在は…」: the line goes on the sentence, it is no item 「1)」.
     from ingest.layout import _MARKER
     assert bool(_MARKER.match(line)) == opens
+
+
+# -- a fourth round of documents written by helpers (a transit policy deck, a forestry white-paper chapter) --
+
+@pytest.fixture(scope="module")
+def transit(tmp_path_factory):
+    return _printed(tmp_path_factory, "chromium_transit_deck")
+
+
+def test_boxed_steps_of_a_flow_are_read_box_by_box_and_the_note_under_them_last(transit):
+    # Four framed STEP boxes in a row, arrows between, a note under the first two. The note line closed the gutter
+    # between STEP 1 and 2 only, so the left half was read row by row (both titles, then both descriptions), and the
+    # message box over the slide (one line, framed) did not stop a cut that set STEP 4 apart as a column of its own.
+    texts = [b.text for p in transit.pages if p.number == 4 for b in p.blocks]
+    order = [next(i for i, t in enumerate(texts) if t.startswith(w)) for w in
+             ("STEP1", "協議会の設置", "市町村が交通事業者", "STEP2", "計画の策定", "移動実態調査", "STEP3", "実証運行",
+              "AIオンデマンド", "STEP4", "評価・見直し", "利用者数・収支率", "▲")]
+    assert order == sorted(order), texts
+
+
+def test_a_source_line_under_a_grid_of_cards_comes_after_the_cards(deck):
+    texts = [b.text for p in deck.pages if p.number == 4 for b in p.blocks]
+    assert texts[-1].startswith("(出典)支援企業への事後調査"), texts
