@@ -177,7 +177,10 @@ def _ends_word(ch: str) -> bool:
     """A note mark follows a word: a letter, a kana or kanji, or a closing bracket; not a digit or bullet."""
     if not ch or _MARK.match(ch):
         return False
-    return unicodedata.category(ch[0])[0] == "L" or ch in "」』）)]］〕"
+    return unicodedata.category(ch[0])[0] == "L" or ch in "」』）)]］〕²³"   # m³ ends a word too
+
+
+_EXPONENTS = {"2", "3", "²", "³"}
 
 
 def split_superscripts(chars: list[Char]) -> tuple[list[Char], list[Char]]:
@@ -197,19 +200,20 @@ def split_superscripts(chars: list[Char]) -> tuple[list[Char], list[Char]]:
     for c in ink:
         if not (_MARK.match(c["text"]) or c["text"] == "注"):   # 「注2」: a raised 注 opens a mark too
             continue
-        for g in (int(c["x0"] // cell) - 1, int(c["x0"] // cell), int(c["x0"] // cell) + 1):
-            for p in by_x1.get(g, ()):
-                s = p["size"] or 1.0
-                # (and the mark stands beside the glyph, not over it: a small line's last digit just above a
-                # bigger line's first glyph, 「STEP 1」 over 「データを…」, is no superscript)
-                if (p is not c and c["size"] <= 0.9 * s and p["top"] - 0.2 * s < c["bottom"] < p["bottom"] - 0.2 * s
-                        and c["top"] >= p["top"] - 0.6 * c["size"]
-                        and -0.2 * s <= c["x0"] - p["x1"] <= 0.6 * s and _ends_word(p["text"])):
-                    marks.add(id(c))
-                    after[id(c)] = p
-                    break
-            if id(c) in marks:
-                break
+        # the glyph right before it: of those it may follow, the nearest (「m³」 then a raised 「2」 follows ³, not m)
+        before = [p for g in (int(c["x0"] // cell) - 1, int(c["x0"] // cell), int(c["x0"] // cell) + 1)
+                  for p in by_x1.get(g, ()) if p is not c and -0.2 * (p["size"] or 1.0) <= c["x0"] - p["x1"] <= 0.6 * (p["size"] or 1.0)
+                  and abs(p["top"] - c["top"]) < (p["size"] or 1.0)]
+        p = min(before, key=lambda p: abs(c["x0"] - p["x1"]), default=None)
+        if p is None or (c["text"] in _EXPONENTS and p["text"] == "m"):
+            continue    # (m², m³, km², cm³: an exponent of the unit, not a note mark)
+        s = p["size"] or 1.0
+        # (and the mark stands beside the glyph, not over it: a small line's last digit just above a
+        # bigger line's first glyph, 「STEP 1」 over 「データを…」, is no superscript)
+        if (c["size"] <= 0.9 * s and p["top"] - 0.2 * s < c["bottom"] < p["bottom"] - 0.2 * s
+                and c["top"] >= p["top"] - 0.6 * c["size"] and _ends_word(p["text"])):
+            marks.add(id(c))
+            after[id(c)] = p
     if not marks:
         return chars, []
     # further digits of the same mark: same size and raised baseline, right after it

@@ -61,6 +61,15 @@ CAPTION_CHARS = 80    # a table's caption is one short line
 # A source or note line (「資料：…」, 「（出典）…」, 「注：…」): below a table it is the table's.
 _SOURCE_LINE = re.compile(r"^\s*[(（【]?\s*(?:資料|出典|出所|注|備考)\s*(?:[)）】]|[:：])")
 
+_UNIT_NOTE = re.compile(r"^\s*[(（]\s*単位\s*[:：]")   # 「(単位:千ha)」, set at the right of a table's caption line
+
+
+def _same_line(a: _Unit, b: _Unit) -> bool:
+    """The two units' last and first lines share a baseline band (one line of the page, set apart)."""
+    (pa, ba, _, _), (pb, bb, _, _) = a.boxes[-1], b.boxes[0]
+    return pa == pb and ba.top < bb.bottom and bb.top < ba.bottom
+
+
 _SENTENCE_FINAL = tuple("。．.！!？?:：」』)）")
 
 
@@ -251,10 +260,10 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
         if para.kind in ("table", "figure"):   # one unit each: a figure's labels never join a sentence
             # A table's caption, the line right above it (「表2-1 審査の評価項目と配点」), says what its rows are: it
             # opens the table's chunk, not the end of the text before it. (A chart's caption is in its figure block.)
-            caption = builder.take_caption() if para.kind == "table" else None
+            caption = builder.take_caption() if para.kind == "table" else []
             builder.flush()
-            if caption is not None:
-                builder.add(caption, "")
+            for unit in caption:
+                builder.add(unit, "")
             builder.add(_Unit(para.start, para.end, [(first.page, first.bbox, para.start, para.end)],
                               is_table=True), "")
             table_open = para.kind == "table"
@@ -381,16 +390,23 @@ class _ChunkBuilder:
         self.subject = ""
         return True
 
-    def take_caption(self) -> _Unit | None:
-        """The last unit, taken out, when it is a caption line standing alone (a table's title above it)."""
-        if not self.units or self.units[-1].is_table:
-            return None
-        unit = self.units[-1]
-        line = self.text[unit.start:unit.end].strip()
+    def take_caption(self) -> list[_Unit]:
+        """The last units, taken out, when they are a caption line standing alone (a table's title above it),
+        with the unit note set at the right of that line (「表2-1 …」 … 「(単位:千ha)」)."""
+        units = self.units[-2:] if len(self.units) >= 2 and _UNIT_NOTE.match(self._line(self.units[-1])) \
+            and _same_line(self.units[-2], self.units[-1]) else self.units[-1:]
+        if not units or any(u.is_table for u in units):
+            return []
+        unit = units[0]
+        line = self._line(unit)
         if len({(page, box) for page, box, _, _ in unit.boxes}) != 1 or len(line) > CAPTION_CHARS or "。" in line \
                 or not CAPTION.match(line) or _SOURCE_LINE.match(line):
-            return None
-        return self.units.pop()
+            return []
+        del self.units[-len(units):]
+        return units
+
+    def _line(self, unit: _Unit) -> str:
+        return self.text[unit.start:unit.end].strip()
 
     def new_topic(self) -> None:
         if self.size >= self.config.min_chars:

@@ -402,3 +402,27 @@ def test_boxed_steps_of_a_flow_are_read_box_by_box_and_the_note_under_them_last(
 def test_a_source_line_under_a_grid_of_cards_comes_after_the_cards(deck):
     texts = [b.text for p in deck.pages if p.number == 4 for b in p.blocks]
     assert texts[-1].startswith("(出典)支援企業への事後調査"), texts
+
+
+@pytest.fixture(scope="module")
+def forestry(tmp_path_factory):
+    return _printed(tmp_path_factory, "chromium_forestry")
+
+
+def test_an_exponent_after_m_is_part_of_the_unit_and_a_mark_after_it_is_still_a_mark(forestry):
+    # 「1億2,460万m³<sup>2</sup>」: the mark 2 was taken to follow m (the first glyph found near it, not the nearest),
+    # which pushed ³ out of the line (「…万mに達した。 3」); 「千m<sup>3</sup>」's raised 3 was taken for a note mark.
+    text = all_text(forestry)
+    assert "令和5年度末には1億2,460万m3に達した。" in text
+    assert [r.mark for r in forestry.pages[0].note_refs] == ["1", "2", "3"]
+    assert any(b.text == "(単位:千m3、%)" for p in forestry.pages if p.number == 2 for b in p.blocks)
+    assert "3" not in [r.mark for r in forestry.pages[1].note_refs]
+
+
+def test_a_caption_with_its_unit_at_the_right_opens_the_table_chunk(forestry):
+    from ingest.chunker import chunk_document
+
+    _, chunks = chunk_document(forestry)
+    table = next(c for c in chunks if c.text.startswith("表2-1 人工林の樹種別・齢級別面積"))
+    assert table.text.split("\n")[1:3] == ["(単位:千ha)", "| 樹種 | 1〜4齢級 | 5〜9齢級 | 10〜12齢級 | 13齢級以上 | 計 |"]
+    assert not any(c.text.rstrip().endswith("(単位:千ha)") for c in chunks if c is not table)
