@@ -377,7 +377,7 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
         bands[k].append(it)
     bands = [b for b in bands if b]
     merged: list[list[Item]] = []
-    for b in bands:
+    for k, b in enumerate(bands):
         # a band of nothing but larger type after columns is a heading set across the page (「第4章」
         # under a chapter's balanced columns): the columns above end there, even when it is short
         # enough to sit over the left column alone
@@ -388,8 +388,14 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
             i.kind == "h" and i.size >= TITLE * size for i in merged[-1])) and _x_cut(b, size, obstacles)
         # ... and a line set across some of the columns above (a note under four boxed steps, spanning the first two)
         # is not where one of them goes on
-        across = merged and _crosses(b, _gutters(merged[-1], size, obstacles))
-        if merged and not heading and not leads and not across and _x_cut(merged[-1] + b, size, obstacles) and (
+        gutters = _gutters(merged[-1], size, obstacles) if merged else []
+        across = merged and _crosses(b, gutters)
+        # ... nor is a lone line that heads the text set across them below it, closer to that text than to the
+        # columns (「2.担い手確保に向けた県の取組」 under two columns, over the page-wide paragraphs it opens)
+        below = bands[k + 1] if k + 1 < len(bands) else []
+        heads = merged and len(b) == 1 and below and _crosses(below, gutters) and \
+            min(i.top for i in below) - b[0].bottom < b[0].top - max(i.bottom for i in merged[-1])
+        if merged and not heading and not leads and not across and not heads and _x_cut(merged[-1] + b, size, obstacles) and (
                 _x_cut(merged[-1], size, obstacles) or _x_cut(b, size, obstacles)):
             merged[-1] = merged[-1] + b
         else:

@@ -426,3 +426,12 @@ def test_a_caption_with_its_unit_at_the_right_opens_the_table_chunk(forestry):
     table = next(c for c in chunks if c.text.startswith("表2-1 人工林の樹種別・齢級別面積"))
     assert table.text.split("\n")[1:3] == ["(単位:千ha)", "| 樹種 | 1〜4齢級 | 5〜9齢級 | 10〜12齢級 | 13齢級以上 | 計 |"]
     assert not any(c.text.rstrip().endswith("(単位:千ha)") for c in chunks if c is not table)
+
+
+def test_a_heading_under_two_columns_opens_the_text_below_it_not_the_end_of_the_left_column(forestry):
+    # 「2.担い手確保に向けた県の取組」 stands under the left column only, over page-wide paragraphs, a little larger
+    # than the body (not enough to be a heading band by size): it was read between the two columns, and (3), (4)
+    # of the right column were filed under it.
+    texts = [b.text for p in forestry.pages if p.number == 3 for b in p.blocks]
+    heading = texts.index("2.担い手確保に向けた県の取組")
+    assert texts.index("(4) 通年雇用と処遇の改善") < heading < next(i for i, t in enumerate(texts) if t.startswith("県は、令和3年度に"))
