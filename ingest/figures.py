@@ -104,8 +104,20 @@ def _by_category(members: list[Item]) -> list[Item] | None:
     of the columns. Words over the columns (a legend) are read with the ticks, before the categories."""
     if len(members) < 2 * CATEGORIES:
         return None
-    low = max(members, key=lambda i: i.bottom)
+    # the foot: the lowest row of CATEGORIES labels or more; under it only the axis's unit (「(年)」) and the
+    # chart's notes and source (「(注)…」, 「資料:…」), set small, belong to it: the text after them is the page's again
+    low = next((a for a in sorted(members, key=lambda i: -i.bottom)
+                if sum(abs(i.bottom - a.bottom) < 0.3 * i.size for i in members) >= CATEGORIES), None)
+    if low is None:
+        return None
     foot = sorted((i for i in members if abs(i.bottom - low.bottom) < 0.3 * i.size), key=lambda i: i.x0)
+    under = sorted((i for i in members if i not in foot and i.top > low.bottom - 0.3 * i.size), key=lambda i: (i.top, i.x0))
+    tail = []
+    for i in under:
+        if i.size > 1.1 * max(f.size for f in foot) and not CAPTION.match(i.text):
+            break   # text set larger than the chart's labels: the page's own
+        tail.append(i)
+    members = [i for i in members if i not in under]
     if len(foot) < CATEGORIES or any(i.bottom > low.top + 0.3 * i.size for i in members if i not in foot):
         return None
     centres = [(i.x0 + i.x1) / 2 for i in foot]
@@ -130,7 +142,7 @@ def _by_category(members: list[Item]) -> list[Item] | None:
     # in a slot, the columns left to right, each read from its foot up (a stacked column's segments in the
     # legend's order, its total last)
     return ticks + [i for cat, slot in zip(foot, slots)
-                    for i in [cat] + sorted(slot, key=lambda i: (round((i.x0 + i.x1) / 2 / i.size), -i.bottom))]
+                    for i in [cat] + sorted(slot, key=lambda i: (round((i.x0 + i.x1) / 2 / i.size), -i.bottom))] + tail
 
 
 STACKS = 3   # at least this many columns of stacked lines make a figure read column by column

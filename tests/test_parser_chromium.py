@@ -435,3 +435,20 @@ def test_a_heading_under_two_columns_opens_the_text_below_it_not_the_end_of_the_
     texts = [b.text for p in forestry.pages if p.number == 3 for b in p.blocks]
     heading = texts.index("2.担い手確保に向けた県の取組")
     assert texts.index("(4) 通年雇用と処遇の改善") < heading < next(i for i, t in enumerate(texts) if t.startswith("県は、令和3年度に"))
+
+
+def test_a_column_chart_with_its_axis_unit_and_notes_under_the_foot_is_read_by_category(forestry):
+    # The foot was taken to be the lowest row of labels: here 「(年)」, the notes and the next subheading stand under
+    # the categories, so values came out by height with the ticks, and the subheading 「(2) 用途別の需要」 was the chart's.
+    figure = next(b.text for p in forestry.pages if p.number == 2 for b in p.blocks if b.kind == "figure")
+    assert "H30 268 84 R元 281 88 R2 295 97 R3 276 91 R4 302 104 R5 318 112" in figure, figure
+    assert "(注)令和5年は速報値。" in figure and "用途別の需要" not in figure
+    assert "(2) 用途別の需要" in [b.text for p in forestry.pages if p.number == 2 for b in p.blocks]
+
+
+def test_the_casebook_column_chart_reads_each_year_with_its_count():
+    from pathlib import Path
+
+    doc = parse_pdf(Path(__file__).parent.parent / "eval" / "devdocs" / "oi_hub_casebook.pdf")
+    figures = [b.text for p in doc.pages for b in p.blocks if b.kind == "figure"]
+    assert any("2019年度 64社 2020年度 86社 2021年度 117社 2022年度 131社 2023年度 143社" in f for f in figures), figures
