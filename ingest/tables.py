@@ -85,6 +85,41 @@ def _spans_filled(grid: list[list[str]], boxes: list[list[Any]]) -> list[list[st
     return out
 
 
+BAR_HEIGHT = 0.8   # a bar drawn in a row is lower than the row (a row's own background fills it)
+
+
+def _bars(page: Any, bbox: tuple[float, float, float, float]) -> list[tuple[float, float, float, float]]:
+    """Filled shapes inside the table: the bars of a schedule (a Gantt chart drawn over a grid)."""
+    try:
+        shapes = [*page.rects, *page.curves]
+    except Exception:
+        return []
+    return [(s["x0"], s["top"], s["x1"], s["bottom"]) for s in shapes if s.get("fill")
+            and s["x0"] >= bbox[0] - 1 and s["x1"] <= bbox[2] + 1 and s["top"] >= bbox[1] - 1 and s["bottom"] <= bbox[3] + 1]
+
+
+def _bars_filled(grid: list[list[str]], rows: list[Any], bars: list[tuple[float, float, float, float]],
+                 chars: list[Char]) -> None:
+    """A bar drawn across several cells of a row (「モデル地域で先行策定」 from 令和6年度 into 令和7年度) is one entry
+    for every column it covers: its text, whole, in each (the grid had cut it at the column rule, or left the
+    columns it runs on into empty)."""
+    for i, r in enumerate(rows):
+        boxes = [cb for cb in r.cells if cb is not None]
+        if not boxes or i >= len(grid):
+            continue
+        top, bottom = min(b[1] for b in boxes), max(b[3] for b in boxes)
+        for bar in bars:
+            if bar[1] < top - 1 or bar[3] > bottom + 1 or bar[3] - bar[1] > BAR_HEIGHT * (bottom - top):
+                continue
+            covered = [j for j, cb in enumerate(r.cells) if cb is not None
+                       and min(bar[2], cb[2]) - max(bar[0], cb[0]) >= 0.5 * (cb[2] - cb[0])]
+            if len(covered) < 2:
+                continue
+            text = _text(_cell_lines(bar, chars)[0])
+            for j in covered if text else ():
+                grid[i][j] = text
+
+
 def markdown(cells: list[list[str]]) -> str:
     rows = ["| " + " | ".join(c or "" for c in row) + " |" for row in cells]
     sep = "| " + " | ".join("---" for _ in cells[0]) + " |"
@@ -126,6 +161,7 @@ def find_tables(page: Any, chars: list[Char]) -> tuple[list[Item], list[Char]]:
             split = split or inner is not None
             grid.extend(inner or [[_text(lines) for lines in row_lines]])
         if not split:
+            _bars_filled(grid, rows, _bars(page, t.bbox), chars)
             grid = _spans_filled(grid, [list(r.cells) + [None] * (ncols - len(r.cells)) for r in rows])
         # drop columns and rows that are entirely empty (spacer rules)
         keep_cols = [j for j in range(ncols) if any(row[j] for row in grid)]

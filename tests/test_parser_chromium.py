@@ -452,3 +452,13 @@ def test_the_casebook_column_chart_reads_each_year_with_its_count():
     doc = parse_pdf(Path(__file__).parent.parent / "eval" / "devdocs" / "oi_hub_casebook.pdf")
     figures = [b.text for p in doc.pages for b in p.blocks if b.kind == "figure"]
     assert any("2019年度 64社 2020年度 86社 2021年度 117社 2022年度 131社 2023年度 143社" in f for f in figures), figures
+
+
+def test_a_schedule_bar_across_year_columns_is_an_entry_of_every_year_it_covers(transit):
+    # A roadmap's bars are drawn over a ruled grid: each was read in the column it starts in (or cut at a rule,
+    # 「AIオンデマンド・自動運転の実証(」 | 「最長2年)」), so "until when" had no answer.
+    table = next(b for p in transit.pages if p.number == 9 for b in p.blocks if b.kind == "table")
+    rows = {r[0]: r[1:] for r in table.cells}
+    assert rows["計画策定"] == ["モデル地域で先行策定(32地域)"] * 2 + ["全市町村へ策定を要請"] * 2
+    assert rows["実証運行"] == [""] + ["AIオンデマンド・自動運転の実証(最長2年)"] * 3
+    assert rows["制度改正"] == ["法改正の検討", "改正法の施行", "", ""]     # a bar inside one cell stays there
