@@ -157,7 +157,9 @@ def find_tables(page: Any, chars: list[Char]) -> tuple[list[Item], list[Char]]:
                 taken.extend(cs)
                 row_lines.append(lines)
             row_lines += [[] for _ in range(ncols - len(row_lines))]
-            inner = _unruled_rows(row_lines)
+            # (a row with places a merged cell covers is ruled in detail: its cells' lines are wrapped text, a header's
+            # 「意向調査/対象面積」, not rows the rules left unparted)
+            inner = _unruled_rows(row_lines) if all(cb is not None for cb in r.cells) else None
             split = split or inner is not None
             grid.extend(inner or [[_text(lines) for lines in row_lines]])
         if not split:

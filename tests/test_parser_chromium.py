@@ -462,3 +462,13 @@ def test_a_schedule_bar_across_year_columns_is_an_entry_of_every_year_it_covers(
     assert rows["計画策定"] == ["モデル地域で先行策定(32地域)"] * 2 + ["全市町村へ策定を要請"] * 2
     assert rows["実証運行"] == [""] + ["AIオンデマンド・自動運転の実証(最長2年)"] * 3
     assert rows["制度改正"] == ["法改正の検討", "改正法の施行", "", ""]     # a bar inside one cell stays there
+
+
+def test_a_header_under_a_spanning_cell_with_wrapped_cells_is_one_header_row(forestry):
+    # 「森林経営管理制度(累計、ha)」 spans three columns over 「意向調査/対象面積」-style cells wrapped on two lines: the
+    # two lines sat on common baselines, so the row was read as two unruled rows and the spanning cell filled one column.
+    table = next(b for p in forestry.pages if p.number == 4 for b in p.blocks if b.kind == "table")
+    assert table.cells[0] == ["地域", "市町村", "森林経営管理制度(累計、ha) 意向調査対象面積",
+                              "森林経営管理制度(累計、ha) 意向調査実施面積", "森林経営管理制度(累計、ha) 集積計画策定面積",
+                              "森林環境譲与税(千円)"]
+    assert table.cells[1] == ["北部", "青葉市", "4,820", "3,910", "1,245", "48,320"]
