@@ -130,7 +130,7 @@ class AnswerEngine:
     def scored(self, question: str, info: QuestionInfo, passages: list[Passage]) -> list[ex.Candidate]:
         """The candidate sentences of the passages, scored (each score's components in ``features``)."""
         vectors = self.retriever.vectors
-        cands = ex.candidates(passages, vectors.sentence_vectors([p.chunk for p in passages]))
+        cands = ex.quotable(ex.candidates(passages, vectors.sentence_vectors([p.chunk for p in passages])), question)
         query_vector = np.asarray(self._query_vector(question), dtype=np.float32)
         # English questions are matched on their JMdict translations, as the keyword leg searched them.
         wanted = frozenset(t for t, _ in self.retriever.keyword_terms(question)) if info.language == "en" else None

@@ -400,6 +400,20 @@ def _reference(c: Candidate) -> bool:
     return in_note(c) and _ADDRESS.search(c.text) is not None
 
 
+# A question asking where a statement comes from (「その数字の出どころは？」, "which survey does it cite").
+_ASKS_SOURCE = re.compile(r"出典|出所|出どころ|引用|どの(?:調査|資料|報告|文献|論文)|何の(?:調査|資料)|\bsources?\b|\bcit(?:e|es|ed|ing)\b"
+                          r"|\bwhich (?:survey|report|study|paper|publication)s?\b", re.I)
+
+
+def quotable(cands: list[Candidate], question: str) -> list[Candidate]:
+    """The candidates an answer may quote: a note citing a source (a title and an address) states nothing about
+    the subject, so it is quoted only when the question asks for a source (dev_real: a list entry had been
+    「3 人工知能研究開発ネットワーク https://…」)."""
+    if _ASKS_SOURCE.search(question):
+        return cands
+    return [c for c in cands if not _reference(c)]
+
+
 def _preceding(cands: list[Candidate], c: Candidate, reach: int) -> list[Candidate]:
     """The sentences before c in its paragraph (none across a line break, a table, a heading or a bullet), in order."""
     before = {d.index: d for d in cands if d.chunk.chunk_id == c.chunk.chunk_id and c.index - reach <= d.index < c.index}

@@ -346,6 +346,18 @@ def test_a_superlative_over_cells_with_their_counter_takes_the_extreme_row_and_a
     assert ex.superlative("At most, how much can a firm borrow?") is None
 
 
+def test_a_note_citing_a_source_is_quoted_only_when_a_source_is_asked():
+    body = "研究拠点は全国に広がっている。"
+    notes = ["3 人工知能研究開発ネットワーク https://www.example.go.jp/", "※1 拠点は常設の場を持つものとした。"]
+    chunk = _chunk(body + "\n" + "\n".join(notes))
+    chunk.footnotes = notes
+    cands = [ex.Candidate(chunk, i, s, e, 0, np.eye(8, dtype=np.float32)[i]) for i, (s, e) in enumerate(chunk.sentences)]
+    kept = [c.text for c in ex.quotable(cands, "研究拠点はどこにある？")]
+    assert kept == [body, notes[1]]                       # a note that qualifies stays quotable
+    assert len(ex.quotable(cands, "その数字の出典は？")) == 3
+    assert len(ex.quotable(cands, "Which survey does the chapter cite?")) == 3
+
+
 def test_the_unit_asked_is_that_of_the_thing_counted_not_of_a_word_elsewhere():
     assert analyse("How many jobs did the commercialised projects create?").unit == "[人名]"
     assert analyse("How many projects were commercialised?").unit == "件"
