@@ -273,7 +273,7 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
             line_spans = [_line_spans(block) for block, _ in para.blocks]
             # and its source line (「資料：…」, 「（出典）…。（注）…」) right below it is part of the table too
             source = table_open and bool(sentence_spans[id(para)]) and \
-                _SOURCE_LINE.match(text[para.start + sentence_spans[id(para)][0][0]:]) is not None
+                _SOURCE_LINE.match(text[para.start + sentence_spans[id(para)][0][0]:para.end]) is not None
             if table_open and not source:
                 builder.flush()
             table_open = False
