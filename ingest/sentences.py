@@ -81,7 +81,7 @@ def split_many(texts: Iterable[str]) -> Iterator[list[tuple[int, int]]]:
     spans: list[list[tuple[int, int]]] = [[] for _ in texts]
     for (i, offset, piece), doc in zip(jobs, nlp.pipe(p for _, _, p in jobs)):
         cuts = [(sent.start_char, sent.end_char) for sent in doc.sents]
-        for s, e in _openers_forward(piece, cuts):
+        for s, e in _within_brackets(piece, _openers_forward(piece, cuts)):
             s, e = _strip(piece, s, e)
             if e > s:
                 spans[i].append((offset + s, offset + e))
@@ -104,6 +104,44 @@ def _openers_forward(text: str, cuts: list[tuple[int, int]]) -> list[tuple[int, 
             out[n] = (s, e)
             out[n + 1] = (e, out[n + 1][1])
     return out
+
+
+# A 。 inside round brackets ends no sentence: 「…補助金(以下「補助金」という。)を交付する」, 「(…規則第12号。以下「規則」と
+# いう。)」. Nor does one whose closing brackets are followed by a particle the sentence goes on with (「…。」と述べた).
+_ROUND_OPEN, _ROUND_CLOSE = "(（", ")）"
+_CLOSERS = ")）」』】〕]］"
+_GOES_ON = tuple("をはがのにとでもへや、，,")
+BRACKET_REACH = 80     # a bracket left open longer than this is damage, not an aside: the 。 ends its sentence
+
+
+def _within_brackets(text: str, cuts: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans with the cuts that fall inside an aside in brackets, or before a particle, taken back."""
+    out: list[tuple[int, int]] = []
+    for s, e in cuts:
+        if out and _inside(text, out[-1][0], out[-1][1]):
+            out[-1] = (out[-1][0], e)
+        else:
+            out.append((s, e))
+    return out
+
+
+def _inside(text: str, start: int, end: int) -> bool:
+    """The sentence [start, end) was cut where it goes on: its last 。 stands in round brackets that close soon
+    after, or its closing brackets are followed by a particle."""
+    body = text[start:end].rstrip()
+    stop = len(body.rstrip(_CLOSERS))
+    if not body or stop == len(body) and not body.endswith("。"):
+        return False
+    if stop < len(body) and text[start + len(body):].lstrip().startswith(_GOES_ON) and body[stop - 1:stop] == "。":
+        return True
+    depth = 0
+    for ch in body[:stop]:
+        depth += ch in _ROUND_OPEN
+        depth -= ch in _ROUND_CLOSE and depth > 0
+    if depth <= 0 or stop < len(body):
+        return False
+    rest = text[start + len(body):start + len(body) + BRACKET_REACH]
+    return any(ch in _ROUND_CLOSE for ch in rest)
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:

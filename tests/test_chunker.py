@@ -129,6 +129,19 @@ def test_an_opening_bracket_after_a_sentence_end_starts_the_next_sentence():
     assert "".join(sentences) == text
 
 
+def test_a_full_stop_inside_an_aside_in_brackets_ends_no_sentence():
+    # Rules and reports define terms in brackets: the 。 that closes 「(以下「補助金」という。)」 was taken for the
+    # sentence's end, and 「を交付するものとし…」 became a sentence of its own (a helper's subsidy-rules document).
+    text = ("知事は補助金(以下「補助金」という。)を交付する。規則(昭和45年県規則第12号。以下「規則」という。)に定める。"
+            "彼は「成果が出た。」と述べた。「成果が出た。」新しい段階に入った。数値は(暫定値。)次の文。")
+    sentences = [text[s:e] for s, e in split_sentences(text)]
+    assert sentences == ["知事は補助金(以下「補助金」という。)を交付する。", "規則(昭和45年県規則第12号。以下「規則」という。)に定める。",
+                         "彼は「成果が出た。」と述べた。", "「成果が出た。」", "新しい段階に入った。", "数値は(暫定値。)", "次の文。"]
+    # a bracket left open is damage, not an aside: its 。 still ends the sentence
+    broken = "数値は(暫定値。" + "あ" * 100 + "。)次。"
+    assert len(split_sentences(broken)) >= 2
+
+
 def test_a_heading_nothing_is_filed_under_keeps_its_words_in_a_chunk():
     # An empty section (or a figure set large and taken for a heading) closed by the next heading would
     # otherwise live only in section paths, and the last one on a page in none at all.
