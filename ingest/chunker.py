@@ -61,13 +61,14 @@ CAPTION_CHARS = 80    # a table's caption is one short line
 # A source or note line (「資料：…」, 「（出典）…」, 「注：…」): below a table it is the table's.
 _SOURCE_LINE = re.compile(r"^\s*[(（【]?\s*(?:資料|出典|出所|注|備考)\s*(?:[)）】]|[:：])")
 
+# An article of rules, 「第3条」 「第12条の2」, opening a paragraph; and its caption alone on the line above, 「(趣旨)」.
+# (The caption may be run in, before or after the number: 「第7条(変更等の承認)」, 「(補則)第13条」.) The supplementary
+# provisions, appended tables and forms (附則, 別表第1, 様式第1号) are parts of their own.
+_CAPTION_RUN_IN = r"[(（][^()（）。、]{1,20}[)）]"
+_ARTICLE = re.compile(r"^(?:" + _CAPTION_RUN_IN + r"\s*)?第\s*[0-9一二三四五六七八九十百]+\s*条(?:の\s*[0-9一二三四五六七八九十]+)?(?![0-9])"
+                      r"(?:\s*" + _CAPTION_RUN_IN + r")?|^(?:附\s*則|別\s*表\s*(?:第\s*[0-9一二三四五六七八九十]+)?|様\s*式\s*(?:第\s*[0-9一二三四五六七八九十]+\s*号)?)")
+_ARTICLE_CAPTION = re.compile(r"^[(（][^()（）。、]{1,20}[)）]$")
 _UNIT_NOTE = re.compile(r"^\s*[(（]\s*単位\s*[:：]")   # 「(単位:千ha)」, set at the right of a table's caption line
-
-
-def _same_line(a: _Unit, b: _Unit) -> bool:
-    """The two units' last and first lines share a baseline band (one line of the page, set apart)."""
-    (pa, ba, _, _), (pb, bb, _, _) = a.boxes[-1], b.boxes[0]
-    return pa == pb and ba.top < bb.bottom and bb.top < ba.bottom
 
 
 _SENTENCE_FINAL = tuple("。．.！!？?:：」』)）")
@@ -284,7 +285,16 @@ def chunk_document(doc: ParsedDocument, config: ChunkerConfig = ChunkerConfig())
                     builder.add(_Unit(start, end, boxes), "")
                     continue
                 subject = find_subject(text[start:end])
-                if subject and i == 0:
+                article = _ARTICLE.match(text[start:end]) if i == 0 else None
+                if article:
+                    # An article of rules (「第2条 この要綱において…」) is the subject of what follows, until the next one;
+                    # its caption on the line above (「(定義)」) opens its chunk with it.
+                    caption = builder.take_article_caption()
+                    builder.new_topic()
+                    subject = re.sub(r"\s+", "", article.group()) + (_line_of(text, caption) if caption else "")
+                    if caption:
+                        builder.add(caption, subject)
+                elif subject and i == 0:
                     builder.new_topic()
                 builder.add(_Unit(start, end, boxes), subject)
             if source:
@@ -365,6 +375,10 @@ def _append_note(chunk: Chunk, note: Footnote) -> None:
     chunk.chunk_id = make_chunk_id(chunk.doc_id, chunk.char_start, chunk.text)
 
 
+def _line_of(text: str, unit: _Unit) -> str:
+    return text[unit.start:unit.end].strip()
+
+
 class _ChunkBuilder:
     def __init__(self, doc: ParsedDocument, text: str, config: ChunkerConfig):
         self.doc, self.text, self.config = doc, text, config
@@ -392,9 +406,9 @@ class _ChunkBuilder:
 
     def take_caption(self) -> list[_Unit]:
         """The last units, taken out, when they are a caption line standing alone (a table's title above it),
-        with the unit note set at the right of that line (「表2-1 …」 … 「(単位:千ha)」)."""
+        with the unit note set at the right of that line or under it (「表2-1 …」 … 「(単位:千ha)」)."""
         units = self.units[-2:] if len(self.units) >= 2 and _UNIT_NOTE.match(self._line(self.units[-1])) \
-            and _same_line(self.units[-2], self.units[-1]) else self.units[-1:]
+            else self.units[-1:]
         if not units or any(u.is_table for u in units):
             return []
         unit = units[0]
@@ -406,7 +420,13 @@ class _ChunkBuilder:
         return units
 
     def _line(self, unit: _Unit) -> str:
-        return self.text[unit.start:unit.end].strip()
+        return _line_of(self.text, unit)
+
+    def take_article_caption(self) -> _Unit | None:
+        """The last unit, taken out, when it is an article's caption standing alone (「(趣旨)」)."""
+        if self.units and not self.units[-1].is_table and _ARTICLE_CAPTION.match(self._line(self.units[-1])):
+            return self.units.pop()
+        return None
 
     def new_topic(self) -> None:
         if self.size >= self.config.min_chars:

@@ -472,3 +472,27 @@ def test_a_header_under_a_spanning_cell_with_wrapped_cells_is_one_header_row(for
                               "森林経営管理制度(累計、ha) 意向調査実施面積", "森林経営管理制度(累計、ha) 集積計画策定面積",
                               "森林環境譲与税(千円)"]
     assert table.cells[1] == ["北部", "青葉市", "4,820", "3,910", "1,245", "48,320"]
+
+
+# -- a fifth round: a subsidy grant rules document (要綱) and a statistical survey summary, by helpers --
+
+def test_articles_of_rules_are_the_subjects_of_their_chunks(tmp_path_factory):
+    # No article was a heading: every chunk had an empty section path, and from the second on the subject
+    # 「第2条この要綱」 (a topic phrase 「…において、」 read across the article number), down to the table and the form.
+    from ingest.chunker import chunk_document
+
+    _, chunks = chunk_document(_printed(tmp_path_factory, "chromium_grant_rules"))
+    subjects = list(dict.fromkeys(c.subject for c in chunks if c.subject))
+    for wanted in ("第1条(趣旨)", "第2条(定義)", "第7条(変更等の承認)", "(補則)第13条", "附則", "別表第1", "様式第1号"):
+        assert wanted in subjects, subjects
+    assert not any("この要綱" in s for s in subjects)
+    definitions = next(c for c in chunks if c.subject == "第2条(定義)")
+    assert definitions.text.startswith("(定義)\n第2条")    # the caption opens its article's chunk
+
+
+def test_a_caption_with_its_unit_note_on_the_line_below_opens_the_table_chunk(tmp_path_factory):
+    from ingest.chunker import chunk_document
+
+    _, chunks = chunk_document(_printed(tmp_path_factory, "chromium_survey"))
+    table = next(c for c in chunks if c.text.startswith("表2 本業の業種別副業実施率"))
+    assert table.text.split("\n")[1:3] == ["(単位:%、ポイント)", "| 本業の業種 | 令和5年 | 令和6年 | 前年差 |"]
