@@ -58,8 +58,8 @@ class _Unit:
 
 
 CAPTION_CHARS = 80    # a table's caption is one short line
-# A source or note line (「資料：…」, 「（出典）…」, 「注：…」): below a table it is the table's.
-_SOURCE_LINE = re.compile(r"^\s*[(（【]?\s*(?:資料|出典|出所|注|備考)\s*(?:[)）】]|[:：])")
+# A source or note line (「資料：…」, 「（出典）…」, 「注：…」, 「注1 …」): below a table it is the table's.
+_SOURCE_LINE = re.compile(r"^\s*[(（【]?\s*(?:資料|出典|出所|注|備考)\s*(?:[)）】]|[:：])|^\s*(?:注|※)\s*[0-9]")   # 「注1 …」 too
 
 # An article of rules, 「第3条」 「第12条の2」, opening a paragraph; and its caption alone on the line above, 「(趣旨)」.
 # (The caption may be run in, before or after the number: 「第7条(変更等の承認)」, 「(補則)第13条」.) The supplementary

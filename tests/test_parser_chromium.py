@@ -496,3 +496,6 @@ def test_a_caption_with_its_unit_note_on_the_line_below_opens_the_table_chunk(tm
     _, chunks = chunk_document(_printed(tmp_path_factory, "chromium_survey"))
     table = next(c for c in chunks if c.text.startswith("表2 本業の業種別副業実施率"))
     assert table.text.split("\n")[1:3] == ["(単位:%、ポイント)", "| 本業の業種 | 令和5年 | 令和6年 | 前年差 |"]
+    # numbered notes under a table (「注1 「副業実施率」は、…」) say what its columns count: they close its chunk
+    first = next(c for c in chunks if c.text.startswith("表1 副業実施率及び副業による月平均収入の推移"))
+    assert first.text.split("\n")[-1].startswith("注1 「副業実施率」は、雇用者に占める")
