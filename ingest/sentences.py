@@ -132,7 +132,8 @@ def _inside(text: str, start: int, end: int) -> bool:
     stop = len(body.rstrip(_CLOSERS))
     if not body or stop == len(body) and not body.endswith("。"):
         return False
-    if stop < len(body) and text[start + len(body):].lstrip().startswith(_GOES_ON) and body[stop - 1:stop] == "。":
+    if stop < len(body) and text[start + len(body):start + len(body) + 8].lstrip().startswith(_GOES_ON) \
+            and body[stop - 1:stop] == "。":
         return True
     depth = 0
     for ch in body[:stop]:
