@@ -67,7 +67,7 @@ _SOURCE_LINE = re.compile(r"^\s*[(（【]?\s*(?:資料|出典|出所|注|備考)
 _CAPTION_RUN_IN = r"[(（][^()（）。、]{1,20}[)）]"
 _ARTICLE = re.compile(r"^(?:" + _CAPTION_RUN_IN + r"\s*)?第\s*[0-9一二三四五六七八九十百]+\s*条(?:の\s*[0-9一二三四五六七八九十]+)?(?![0-9])"
                       r"(?:\s*" + _CAPTION_RUN_IN + r")?|^(?:附\s*則|別\s*表\s*(?:第\s*[0-9一二三四五六七八九十]+)?|様\s*式\s*(?:第\s*[0-9一二三四五六七八九十]+\s*号)?)")
-_ARTICLE_CAPTION = re.compile(r"^[(（][^()（）。、]{1,20}[)）]$")
+_ARTICLE_CAPTION = re.compile("^" + _CAPTION_RUN_IN + "$")
 _UNIT_NOTE = re.compile(r"^\s*[(（]\s*単位\s*[:：]")   # 「(単位:千ha)」, set at the right of a table's caption line
 
 

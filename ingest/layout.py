@@ -327,14 +327,13 @@ def _gutters(items: list[Item], size: float, obstacles: list[Box] = ()) -> list[
     return out
 
 
-def _x_cut(items: list[Item], size: float, obstacles: list[Box] = ()) -> tuple[float, float] | None:
+def _widest(gutters: list[tuple[float, float]]) -> tuple[float, float] | None:
+    return max(gutters, key=lambda g: g[1] - g[0], default=None)
+
+
+def x_cut(items: list[Item], size: float, obstacles: list[Box] = ()) -> tuple[float, float] | None:
     """The widest vertical gutter splitting items into two substantial sides."""
-    return max(_gutters(items, size, obstacles), key=lambda g: g[1] - g[0], default=None)
-
-
-def x_cut(items: list[Item], size: float) -> tuple[float, float] | None:
-    """The widest gutter among items, with nothing drawn across it (for the parser's frames)."""
-    return _x_cut(items, size)
+    return _widest(_gutters(items, size, obstacles))
 
 
 def _crosses(band: list[Item], gutters: list[tuple[float, float]]) -> bool:
@@ -352,7 +351,7 @@ TITLE = 1.5   # type this many times the body's is a title: the first band, hold
 
 def _heading_band(band: list[Item], size: float, obstacles: list[Box]) -> bool:
     """A band of nothing but larger type, with no gutter of its own: a heading set across the columns."""
-    return all(i.kind == "h" and i.size >= 1.15 * size for i in band) and not _x_cut(band, size, obstacles)
+    return all(i.kind == "h" and i.size >= 1.15 * size for i in band) and not x_cut(band, size, obstacles)
 
 
 def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), depth: int = 0) -> list[list[Item]]:
@@ -361,7 +360,7 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
         return [items] if items else []
     vertical_major = sum(len(i.chars) for i in items if i.kind == "v") > sum(
         len(i.chars) for i in items if i.kind != "v")
-    cut = _x_cut(items, size, obstacles)
+    cut = x_cut(items, size, obstacles)
     if cut:
         mid = (cut[0] + cut[1]) / 2
         left = [i for i in items if (i.x0 + i.x1) / 2 < mid]
@@ -381,22 +380,22 @@ def reading_order(items: list[Item], size: float, obstacles: list[Box] = (), dep
         # a band of nothing but larger type after columns is a heading set across the page (「第4章」
         # under a chapter's balanced columns): the columns above end there, even when it is short
         # enough to sit over the left column alone
-        heading = merged and _heading_band(b, size, obstacles) and _x_cut(merged[-1], size, obstacles)
+        gutters = _gutters(merged[-1], size, obstacles) if merged else []
+        heading = merged and _heading_band(b, size, obstacles) and _widest(gutters)
         # ... and one before columns opens them: the columns' first row is not read with the heading alone
         # (a heading that reaches into the gutter would keep that row from the rows under it)
         leads = merged and (_heading_band(merged[-1], size, obstacles) or len(merged) == 1 and any(
-            i.kind == "h" and i.size >= TITLE * size for i in merged[-1])) and _x_cut(b, size, obstacles)
+            i.kind == "h" and i.size >= TITLE * size for i in merged[-1])) and x_cut(b, size, obstacles)
         # ... and a line set across some of the columns above (a note under four boxed steps, spanning the first two)
         # is not where one of them goes on
-        gutters = _gutters(merged[-1], size, obstacles) if merged else []
         across = merged and _crosses(b, gutters)
         # ... nor is a lone line that heads the text set across them below it, closer to that text than to the
         # columns (「2.担い手確保に向けた県の取組」 under two columns, over the page-wide paragraphs it opens)
         below = bands[k + 1] if k + 1 < len(bands) else []
         heads = merged and len(b) == 1 and below and _crosses(below, gutters) and \
             min(i.top for i in below) - b[0].bottom < b[0].top - max(i.bottom for i in merged[-1])
-        if merged and not heading and not leads and not across and not heads and _x_cut(merged[-1] + b, size, obstacles) and (
-                _x_cut(merged[-1], size, obstacles) or _x_cut(b, size, obstacles)):
+        if merged and not heading and not leads and not across and not heads and x_cut(merged[-1] + b, size, obstacles) and (
+                _widest(gutters) or x_cut(b, size, obstacles)):
             merged[-1] = merged[-1] + b
         else:
             merged.append(b)

@@ -99,7 +99,8 @@ def _obstacles(page: Any, items: list[Item]) -> list[tuple[float, float, float, 
     except Exception:
         return []
     sizes = sorted(i.size for i in items) or [10.0]
-    bar = 3 * sizes[len(sizes) // 2]
+    median = sizes[len(sizes) // 2]
+    bar = 3 * median
     for g in graphics:
         gw, gh = g["x1"] - g["x0"], g["bottom"] - g["top"]
         if gw < 0.3 * w or gh > 0.4 * h:
@@ -107,7 +108,7 @@ def _obstacles(page: Any, items: list[Item]) -> list[tuple[float, float, float, 
         # a caption bar is a separator even with its caption inside; a taller frame may box columns, and does when
         # what it holds has a gutter of its own (a slide's message box or title bar holds one line across the page)
         inside = [i for i in items if centre_inside(i, g)]
-        if gh > bar and inside and (len(inside) > 1 and x_cut(inside, sizes[len(sizes) // 2]) or len(inside) > BOXED_LINES):
+        if gh > bar and inside and (len(inside) > 1 and x_cut(inside, median) or len(inside) > BOXED_LINES):
             continue
         out.append((g["x0"], g["top"], g["x1"], g["bottom"]))
     return out

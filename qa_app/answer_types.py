@@ -256,6 +256,11 @@ def asked_type(question: str) -> AskedType:
                      ordered_units, _PLURAL.search(text) is not None, None if units else defined_topic(text))
 
 
+def named_units(question: str) -> list[str]:
+    """The units a question asks its figures in, leaving out "whatever counter the document uses" (ANY_COUNTER)."""
+    return [u for u in asked_type(question).units if u != ANY_COUNTER]
+
+
 # "What kind of group is the DTF", "What is MFCA?", 「DTFとは何？」「DTFってどんな集まり？」: the question
 # asks what a named thing is. The name is a run of Latin letters (an acronym or a Latin-script name) or,
 # in Japanese, the word run right before とは / って.

@@ -23,8 +23,8 @@ from index.translate import keyword_terms as translated_terms
 from ingest.records import Chunk
 
 from .answer_types import (ANY_COUNTER, FIGURE, UNITS_JA, AskedType, advises, asked_type, count_figures, counted_kind, counted_unit,
-                           asking_clauses, asks_without_question_word, defines, enumerates, explains, holds, is_name, later_clauses,
-                           places, same_count)
+                           asking_clauses, asks_without_question_word, defines, enumerates, explains, holds, is_name,
+                           named_units, places, same_count)
 from .question import QuestionInfo, eraless_years, year_mentioned, year_spellings
 
 # The relevance refusal is decided on (qa_app/refusal.py, engine.ABSTAIN_BELOW is on this scale).
@@ -118,7 +118,7 @@ def score(cands: list[Candidate], info: QuestionInfo, query_vector: np.ndarray, 
     spelled = {t: frozenset((t, *(alike(t) if alike else ()))) for t in wanted}
     header_meaning = {c.chunk.chunk_id: float(c.vector @ query_vector) for c in cands if c.index == 0}
     # A figure in any unit the question asks (a two-part question asks two: 円 and 人) is the asked figure.
-    units = [u for u in asked_type(info.text).units if u != ANY_COUNTER] or ([info.unit] if info.unit else [])
+    units = named_units(info.text) or ([info.unit] if info.unit else [])
     for c in cands:
         c.meaning = float(c.vector @ query_vector)
         row = _row(c)
@@ -784,18 +784,17 @@ def _later_parts(chosen: list[Candidate], cands: list[Candidate], info: Question
     out = list(chosen)
     answered = 0     # later parts answered by an added quote
     number = info.kind == "number" or "number" in asked_type(info.text).parts
-    clauses = later_clauses(info.text)
-    first = asking_clauses(info.text)[:1]
-    if number and first and asked_type(first[0]).explains and not asked_type(first[0]).units:
-        # "Why does X take longer, and how long does it take?": the figure answered the later clause; the first still asks.
-        clauses = [*first, *clauses]
-    for clause in clauses:
-        if asked_type(clause).explains and not asked_type(clause).units:
+    clauses = asking_clauses(info.text)
+    # "Why does X take longer, and how long does it take?": the figure answered the later clause; the first still asks.
+    first_asks = number and clauses and asked_type(clauses[0]).explains and not asked_type(clauses[0]).units
+    for clause in clauses if first_asks else clauses[1:]:
+        at = asked_type(clause)
+        if at.explains and not at.units:
             # "…, and how do they benefit?": what follows the first quote in its paragraph explains it.
             after = _following(cands, out[0], CLAUSE_REACH)
             if not any(d in out for d in after):
                 # A why clause is answered by the sentence stating a reason (「…からである。」) before one sharing its words.
-                reasons = [d for d in after if explains(d.text)] if "why" in asked_type(clause).parts else []
+                reasons = [d for d in after if explains(d.text)] if "why" in at.parts else []
                 out += reasons[:1] or [d for d in after if _answers_clause(d, clause)][:1] or after[:1]
             continue
         if any(_answers_clause(c, clause, number) for c in out):

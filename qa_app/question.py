@@ -9,7 +9,7 @@ from index import ERAS, era_of
 from index.retrieve import is_japanese
 from ingest.normalise import normalise
 
-from .answer_types import ANY_COUNTER, ASKS_OTHER_JA, asked_type, later_clauses
+from .answer_types import ASKS_OTHER_JA, asked_type, later_clauses, named_units
 from .records import Language
 
 # "Which clusters …", "examples of …", 「どのクラスター」「例は」「どこ」「事例」.
@@ -95,7 +95,7 @@ def analyse(question: str) -> QuestionInfo:
         kind = "fact"
     # The unit of the first figure asked, as answer_types parses what is counted ("how many jobs did the projects
     # create" counts people, 人, not projects); a word of the question hinting at one when it names none.
-    asked_units = [u for u in asked_type(text).units if u != ANY_COUNTER]
+    asked_units = named_units(text)
     unit = asked_units[0] if asked_units else \
         next((pattern for hint, pattern in UNIT_HINTS.items() if hint in text.lower()), None)
     m = _ASKED.search(text) if language == "ja" else None
