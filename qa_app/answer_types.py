@@ -90,9 +90,11 @@ _WHO_ELIGIBLE = re.compile(r"\bwho\s+(?:may|is allowed|are allowed|is eligible|a
                            r"|(?:誰|だれ)が[^?？、。]{0,15}(?:対象|資格)", re.I)
 # A company is asked for by its own words: any organisation (a university, a centre) does not answer it.
 _COMPANY = re.compile(r"\bwhich (?:compan(?:y|ies)|firms?|manufacturers?|makers?)\b|どの(?:企業|会社|メーカー)"
-                      r"|(?:企業|会社|メーカー)(?:は|を教えて|の名前)[?？]?$|(?:企業|会社|メーカー)名", re.I)
+                      r"|(?:企業|会社|メーカー)(?:は|を教えて|の名前)[?？]?$|(?:企業|会社|メーカー)名|(?:企業|会社|メーカー)(?:は|が)どこ", re.I)
 _ORG = re.compile(r"\bwhich (?:organi[sz]ations?|institutions?|agenc(?:y|ies)|universit(?:y|ies)|bod(?:y|ies)|banks?)\b"
-                  r"|どの(?:機関|団体|大学|組織)|(?:機関|団体|組織)は[?？]?$", re.I)
+                  r"|どの(?:機関|団体|大学|組織)|(?:機関|団体|組織)は[?？]?$|(?:機関|団体|大学|組織|研究所|銀行)(?:は|が)どこ", re.I)
+# 「連携した大学はどこ」: どこ after an organisation's noun asks which one, not where.
+_WHICH_ONE = re.compile(r"(?:企業|会社|メーカー|機関|団体|大学|組織|研究所|銀行)(?:は|が)どこ")
 _WHERE = re.compile(r"\bwhere\b|\bwhich (?:\w+ )?(?:countr(?:y|ies)|regions?|cit(?:y|ies)|prefectures?|places?)\b"
                     r"|どこ(?!まで|ろ)|どの(?:地域|国|場所|都市)|場所は", re.I)   # 「どこまで」 asks how far, not where
 _WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day)\b|いつ|何年(?!間)|何月|何日(?!間)|時期", re.I)
@@ -237,7 +239,8 @@ def asked_type(question: str) -> AskedType:
         if m:
             parts.append((m.start(), kind))
     parts = [(at, "partner" if kind == "person" and _WHO_OBJECT.search(text) else kind) for at, kind in parts
-             if not (kind == "person" and _WHO_ELIGIBLE.search(text))]
+             if not (kind == "person" and _WHO_ELIGIBLE.search(text))
+             and not (kind == "place" and _WHICH_ONE.search(text) and not _WHERE.search(_WHICH_ONE.sub("", text)))]
     if any(kind == "instance" for _, kind in parts):
         if re.search(r"どの|どこ|誰|いつ|なぜ|どう|何(?!$|[?？])", text):   # 「どのクラスターの事例？」 asks which cluster
             parts = [(at, kind) for at, kind in parts if kind != "instance"]
@@ -376,8 +379,10 @@ def same_count(a: str, b: str) -> bool:
 
 
 _DATE = re.compile(r"(?:19|20)\d{2}\s*年|(?:明治|大正|昭和|平成|令和)\s*(?:\d{1,2}|元)\s*年|\d{1,2}\s*月|年度|\b(?:19|20)\d{2}\b")
-_ORG_SUFFIX = re.compile(r"(?:株式会社|有限会社|協会|機構|公社|公団|財団|センター|研究所|大学|工業|製作所|銀行|金融公庫|"
-                         r"組合|商工会議所|協議会|委員会|省|庁|局|県|市)")
+# A named one: a legal form, or a suffix after its name (神戸大学, 中小企業基盤整備機構), not after a particle or at
+# the text's start (「地域の大学等」, 「大学・研究機関」 name no organisation).
+_ORG_SUFFIX = re.compile(r"株式会社|有限会社|(?<=[\u4E00-\u9FFF\u30A1-\u30FAーA-Za-z])(?:協会|機構|公社|公団|財団|センター|研究所|大学|工業|製作所|銀行|金融公庫|"
+                         r"組合|商工会議所|協議会|委員会|省|庁|局|県|市)(?!等|など)")
 
 
 # How a company's name is written: its legal form, or the trade words names end in.

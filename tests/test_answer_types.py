@@ -34,6 +34,10 @@ from qa_app.question import analyse
     ("どの企業が装置を開発した？", ("company",), ()),
     ("Which universities joined the consortium?", ("organisation",), ()),
     ("Visitors from which countries came to the fair?", ("place",), ()),
+    # どこ after an organisation's noun asks which one; after any other noun, where.
+    ("試作を手伝った大学はどこ？", ("organisation",), ()),
+    ("装置を納めた企業はどこ？", ("company",), ()),
+    ("工場はどこにある？", ("place",), ()),
     ("How did the number of companies change?", ("how", "number"), ("社",)),
     # A sum and a count asked side by side are two parts, not one figure asked twice.
     ("相談は1回いくらで、何行が利用している？", ("number",), ("円", "行")),
@@ -106,6 +110,10 @@ def test_detector_finds_the_asked_type_in_text():
     assert holds("山田太郎氏が講演した。", "person")
     assert holds("会場は横浜市である。", "place")
     assert holds("株式会社サンプル技研が担当した。", "organisation")
+    # A named one: the suffix follows its name. 「大学等」, 「地域の大学」 name none.
+    assert holds("見本大学と架空工大が共同で開発した。", "organisation")
+    assert not holds("大学・研究機関等との共同研究が多い。", "organisation")
+    assert not holds("地域の大学等と連携する。", "organisation")
     # A company is named by its legal form or trade word; a university or a centre is no company.
     assert holds("見本精機株式会社ほか", "company") and holds("試作は見本工業、架空製作所が担った。", "company")
     assert not holds("市立大学や県の研究センターと共同で開発した。", "company")
