@@ -350,7 +350,7 @@ def type_bonus(cands: list[Candidate], asked: AskedType) -> None:
             f["type"] = 1.0
             if asked.many and asked.entity == "place" and len(places(c.text)) >= ENUMERATION:
                 f["enumeration"] = 1.0   # an enumeration of places answers "which countries/regions"
-        elif {"why", "how"} & set(asked.parts) and "advice" not in asked.parts and explains(c.text):
+        elif {"why", "how"} & set(asked.parts) and "advice" not in asked.parts and explains(c.text) and not _caption(c):
             f["explains"] = 1.0
         if asked.topic and defines(c.text, asked.topic):
             f["defines"] = 1.0   # "what is X": the sentence that says what X is
@@ -364,7 +364,16 @@ _TYPE_FEATURES = ("type", "enumeration", "explains", "defines", "fragment")   # 
 
 def _fragment(c: Candidate) -> bool:
     text = c.text.strip()
-    return not text.startswith("|") and len(text) < FRAGMENT_CHARS and not re.search(SENTENCE_END, text)
+    return _caption(c) or not text.startswith("|") and len(text) < FRAGMENT_CHARS and not re.search(SENTENCE_END, text)
+
+
+# A figure's or table's label (「図表3-2-1-26 …を導入しない理由」, "Table 2 …"): its words name what the figure
+# shows; they state nothing, whatever its length (a caption's 理由 gives no reason).
+_CAPTION = re.compile(r"^\s*(?:図表|図|表)\s*[\[［(（]?[0-9０-９]|^\s*(?:Figure|Fig\.|Table)\s*\d", re.I)
+
+
+def _caption(c: Candidate) -> bool:
+    return _CAPTION.match(c.text) is not None
 
 
 # A sentence opening a table row, a heading, a figure caption or a bullet starts a block of its own; a bullet may
