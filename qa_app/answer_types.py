@@ -89,12 +89,12 @@ _WHO_OBJECT = re.compile(r"\bwho\s+(?:do|does|did|will|would|should|can|could)\b
 _WHO_ELIGIBLE = re.compile(r"\bwho\s+(?:may|is allowed|are allowed|is eligible|are eligible|qualif(?:y|ies))\b"
                            r"|(?:誰|だれ)が[^?？、。]{0,15}(?:対象|資格)", re.I)
 # A company is asked for by its own words: any organisation (a university, a centre) does not answer it.
-_COMPANY = re.compile(r"\bwhich (?:compan(?:y|ies)|firms?|manufacturers?|makers?)\b|どの(?:企業|会社|メーカー)"
+_COMPANY = re.compile(r"\bwhich (?:\w+ )?(?:compan(?:y|ies)|firms?|manufacturers?|makers?)\b|どの(?:企業|会社|メーカー)"
                       r"|(?:企業|会社|メーカー)(?:は|を教えて|の名前)[?？]?$|(?:企業|会社|メーカー)名|(?:企業|会社|メーカー)(?:は|が)どこ", re.I)
-_ORG = re.compile(r"\bwhich (?:organi[sz]ations?|institutions?|agenc(?:y|ies)|universit(?:y|ies)|bod(?:y|ies)|banks?)\b"
-                  r"|どの(?:機関|団体|大学|組織)|(?:機関|団体|組織)は[?？]?$|(?:機関|団体|大学|組織|研究所|銀行)(?:は|が)どこ", re.I)
+_ORG = re.compile(r"\bwhich (?:\w+ )?(?:organi[sz]ations?|institutions?|agenc(?:y|ies)|universit(?:y|ies)|bod(?:y|ies)|banks?)\b"
+                  r"|どの(?:機関|団体|大学|組織)|(?:機関|団体|組織)は[?？]?$|(?:機関|団体|大学|高専|学校|組織|研究所|銀行)(?:は|が)どこ", re.I)
 # 「連携した大学はどこ」: どこ after an organisation's noun asks which one, not where.
-_WHICH_ONE = re.compile(r"(?:企業|会社|メーカー|機関|団体|大学|組織|研究所|銀行)(?:は|が)どこ")
+_WHICH_ONE = re.compile(r"(?:企業|会社|メーカー|機関|団体|大学|高専|学校|組織|研究所|銀行)(?:は|が)どこ")
 _WHERE = re.compile(r"\bwhere\b|\bwhich (?:\w+ )?(?:countr(?:y|ies)|regions?|cit(?:y|ies)|prefectures?|places?)\b"
                     r"|どこ(?!まで|ろ)|どの(?:地域|国|場所|都市)|場所は", re.I)   # 「どこまで」 asks how far, not where
 _WHEN = re.compile(r"\bwhen\b|\b(?:what|which) (?:year|date|day)\b|いつ|何年(?!間)|何月|何日(?!間)|時期", re.I)

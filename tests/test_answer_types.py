@@ -37,6 +37,8 @@ from qa_app.question import analyse
     # どこ after an organisation's noun asks which one; after any other noun, where.
     ("試作を手伝った大学はどこ？", ("organisation",), ()),
     ("装置を納めた企業はどこ？", ("company",), ()),
+    ("見学に来た高専はどこ？", ("organisation",), ()),
+    ("Which regional banks fund the programme?", ("organisation",), ()),
     ("工場はどこにある？", ("place",), ()),
     ("How did the number of companies change?", ("how", "number"), ("社",)),
     # A sum and a count asked side by side are two parts, not one figure asked twice.
@@ -456,6 +458,19 @@ def test_why_prefers_the_sentence_that_states_a_reason_and_headings_rank_lower()
     best = max(cands, key=lambda c: c.score)
     assert best.index == 2                      # the reason (…ため) over the topic sentence
     assert cands[0].score < 0.5                 # the heading (no sentence end) is marked down
+
+
+def test_a_figure_caption_names_a_reason_it_does_not_give():
+    # 「図表4 …を導入しない理由」 names what the chart shows, however long; the sentence under it gives the reason.
+    text = ("図表4 見本システムを導入しない理由(複数回答)(出典)見本省「見本利用動向調査」\n"
+            "導入しない理由をみると、「使いこなす人材がいないから」が最も多い。")
+    q = "Why do firms not introduce the sample system?"
+    cands = _cands(text, [0.60, 0.55])
+    ex.type_bonus(cands, asked_type(q))
+    assert "explains" not in cands[0].features and cands[0].features.get("fragment")
+    assert max(cands, key=lambda c: c.score).index == 1
+    # A sentence that merely opens with 表 (表彰, 表示) is no caption.
+    assert not ex._caption(_cands("表彰制度を設けたため、応募が増えた。", [0.5])[0])
 
 
 def test_a_later_result_clause_is_answered_further_on_in_the_paragraph():
