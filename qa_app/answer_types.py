@@ -378,7 +378,7 @@ def same_count(a: str, b: str) -> bool:
     return any(re.fullmatch(a, k) and re.fullmatch(b, k) for k in _COUNTERS)
 
 
-_DATE = re.compile(r"(?:19|20)\d{2}\s*年|(?:明治|大正|昭和|平成|令和)\s*(?:\d{1,2}|元)\s*年|\d{1,2}\s*月|年度|\b(?:19|20)\d{2}\b")
+_DATE = re.compile(r"(?:19|20)\d{2}\s*年(?!代)|(?:明治|大正|昭和|平成|令和)\s*(?:\d{1,2}|元)\s*年|\d{1,2}\s*月|年度|\b(?:19|20)\d{2}\b")
 # A named one: a legal form, or a suffix after its name (神戸大学, 中小企業基盤整備機構), not after a particle or at
 # the text's start (「地域の大学等」, 「大学・研究機関」 name no organisation).
 _ORG_SUFFIX = re.compile(r"株式会社|有限会社|(?<=[\u4E00-\u9FFF\u30A1-\u30FAーA-Za-z])(?:協会|機構|公社|公団|財団|センター|研究所|大学|工業|製作所|銀行|金融公庫|"

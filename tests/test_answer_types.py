@@ -109,6 +109,8 @@ def test_detector_finds_the_asked_type_in_text():
     assert not has_figure("見本市には多くの企業が出展した。", "社")
     assert has_figure("参加費は1人3万円である。", "円") and has_figure("総額1億8千万円の成約", "円")
     assert holds("2019年10月に設立された。", "date") and not holds("近年設立された。", "date")
+    # A decade is an era, not the date of an event: 「2030年代の実現に向け」 answers no "when".
+    assert not holds("2030年代の実現に向けて協議会を設けた。", "date")
     assert holds("山田太郎氏が講演した。", "person")
     assert holds("会場は横浜市である。", "place")
     assert holds("株式会社サンプル技研が担当した。", "organisation")
